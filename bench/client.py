@@ -1,0 +1,231 @@
+"""A protocol client that keeps an exact OT replica (ot.js-style), for benchmarks and tests.
+
+One operation in flight at a time; later local edits are composed into a
+buffer; remote operations are transformed against both; on reconnect the
+client rejoins from its last revision and resends its unacknowledged
+operation with the same client_op_id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from collaboration import ot
+
+ALPHABET = "abcdefghij klmnop\nqrstuvwxyz😀𝔸é中"
+
+
+class ProtocolError(Exception):
+    pass
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    acked: int = 0
+    errors: list = field(default_factory=list)
+    ack_latencies: list = field(default_factory=list)
+    fanout_latencies: list = field(default_factory=list)
+
+
+class ReplicaClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        document_id: str,
+        *,
+        name: str,
+        stats: Stats | None = None,
+        sent_at: dict | None = None,
+    ):
+        self.url = url
+        self.token = token
+        self.document_id = str(document_id)
+        self.name = name
+        self.stats = stats or Stats()
+        self.sent_at = sent_at if sent_at is not None else {}
+        self.ws = None
+        self.revision = 0
+        self.text = ""
+        self.inflight: tuple[str, list] | None = None  # (client_op_id, ops on self.revision)
+        self.buffer: list | None = None
+        self.counter = 0
+        self.reader: asyncio.Task | None = None
+        self.joined = asyncio.Event()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.closed_by_us = False
+        self.acked_ids: set[str] = set()
+
+    # --- connection -----------------------------------------------------------
+    async def connect(self, *, fresh: bool = True) -> None:
+        self.joined.clear()
+        self.ws = await websockets.connect(self.url, max_size=4 * 1024 * 1024, open_timeout=10)
+        frame = {"type": "authenticate", "token": self.token, "document_id": self.document_id}
+        if not fresh:
+            frame["revision"] = self.revision
+        await self.ws.send(json.dumps(frame))
+        reply = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+        if reply.get("type") != "authenticated":
+            raise ProtocolError(f"{self.name}: could not join: {reply}")
+        if fresh or "ops_since" not in reply or reply.get("ops_since_complete") is False:
+            if not fresh and (self.inflight or self.buffer):
+                raise ProtocolError(f"{self.name}: cannot rebase pending edits")
+            self.text = reply["content"]
+            self.revision = reply["revision"]
+        else:
+            for op in reply["ops_since"]:
+                self._on_remote(op["revision"], op["ops"], op.get("client_op_id"))
+            if self.revision != reply["revision"]:
+                raise ProtocolError(f"{self.name}: ops_since left a gap")
+        self.reader = asyncio.create_task(self._read())
+        self.joined.set()
+        if self.inflight is not None:  # resend what was never acknowledged
+            await self._send_op(*self.inflight)
+
+    async def close(self) -> None:
+        self.closed_by_us = True
+        if self.ws is not None:
+            await self.ws.close()
+        if self.reader is not None:
+            self.reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self.reader
+
+    async def drop(self) -> None:
+        """Loses the connection abruptly (as a network failure would)."""
+        if self.reader is not None:
+            self.reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self.reader
+        if self.ws is not None:
+            transport = getattr(self.ws, "transport", None)
+            if transport is not None:
+                transport.abort()
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+
+    async def reconnect(self, url: str | None = None) -> None:
+        if url:
+            self.url = url
+        await self.connect(fresh=False)
+
+    # --- editing --------------------------------------------------------------
+    def random_edit(self, rng: random.Random) -> list:
+        n = len(self.text)
+        if n > 20 and rng.random() < 0.35:
+            pos = rng.randrange(n)
+            length = rng.randint(1, min(5, n - pos))
+            return ot.normalize([pos, -length, n - pos - length])
+        pos = rng.randint(0, n)
+        piece = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4)))
+        return ot.normalize([pos, piece, n - pos])
+
+    async def edit(self, ops: list) -> None:
+        self.text = ot.apply(self.text, ops)
+        if self.inflight is None:
+            self.counter += 1
+            op_id = f"{self.name}-{self.counter}"
+            self.inflight = (op_id, ops)
+            self.idle.clear()
+            await self._send_op(op_id, ops)
+        else:
+            self.buffer = ops if self.buffer is None else ot.compose(self.buffer, ops)
+
+    async def _send_op(self, op_id: str, ops: list) -> None:
+        self.sent_at.setdefault(op_id, time.perf_counter())
+        self.stats.sent += 1
+        with contextlib.suppress(Exception):
+            await self.ws.send(
+                json.dumps(
+                    {
+                        "type": "edit",
+                        "revision": self.revision,
+                        "client_op_id": op_id,
+                        "edit": {"ops": ops},
+                    }
+                )
+            )
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind == "ack":
+                    await self._on_ack(frame)
+                elif kind == "edit":
+                    now = time.perf_counter()
+                    sent = self.sent_at.get(frame.get("client_op_id"))
+                    if sent is not None:
+                        self.stats.fanout_latencies.append(now - sent)
+                    self._on_remote(frame["revision"], frame["ops"], frame.get("client_op_id"))
+                    await self._maybe_send_buffer()
+                elif kind == "error":
+                    self.stats.errors.append(frame)
+        except (websockets.ConnectionClosed, ConnectionError):
+            pass
+
+    async def _on_ack(self, frame: dict) -> None:
+        if self.inflight is None or frame["client_op_id"] != self.inflight[0]:
+            raise ProtocolError(f"{self.name}: unexpected ack {frame}")
+        if frame["revision"] != self.revision + 1:
+            raise ProtocolError(f"{self.name}: ack {frame['revision']} after {self.revision}")
+        self._acknowledge(frame["client_op_id"], frame["revision"])
+        await self._maybe_send_buffer()
+
+    def _acknowledge(self, op_id: str, revision: int) -> None:
+        sent = self.sent_at.get(op_id)
+        if sent is not None:
+            self.stats.ack_latencies.append(time.perf_counter() - sent)
+        self.stats.acked += 1
+        self.acked_ids.add(op_id)
+        self.revision = revision
+        self.inflight = None
+
+    async def _maybe_send_buffer(self) -> None:
+        if self.inflight is None and self.buffer is not None:
+            ops, self.buffer = self.buffer, None
+            self.counter += 1
+            op_id = f"{self.name}-{self.counter}"
+            self.inflight = (op_id, ops)
+            await self._send_op(op_id, ops)
+        if self.inflight is None and self.buffer is None:
+            self.idle.set()
+
+    def _on_remote(self, revision: int, ops: list, client_op_id: str | None) -> None:
+        if revision <= self.revision:
+            return
+        if revision != self.revision + 1:
+            raise ProtocolError(f"{self.name}: got revision {revision} at {self.revision}")
+        if self.inflight is not None and client_op_id == self.inflight[0]:
+            self._acknowledge(client_op_id, revision)  # our own op, seen after a reconnect
+            return
+        if self.inflight is not None:
+            op_id, mine = self.inflight
+            mine, ops = ot.transform(mine, ops)
+            self.inflight = (op_id, mine)
+        if self.buffer is not None:
+            self.buffer, ops = ot.transform(self.buffer, ops)
+        self.text = ot.apply(self.text, ops)
+        self.revision = revision
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]

@@ -1,0 +1,199 @@
+"""Documents, their members, the operation log, snapshots, sessions and chat."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Tag(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public: anyone can read"
+    PRIVATE = "private", "Private: only the owner"
+    RESTRICTED = "restricted", "Restricted: the owner and listed members"
+
+
+class EditPolicy(models.TextChoices):
+    OPEN = "open", "Open: any signed-in reader can edit live"
+    MEMBERS = "members", "Members: the owner and editors edit live, others propose changes"
+
+
+class Document(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    content = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="documents")
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    edit_policy = models.CharField(
+        max_length=16, choices=EditPolicy.choices, default=EditPolicy.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_edited_at = models.DateTimeField(null=True, blank=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["visibility", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:document", kwargs={"slug": self.slug})
+
+
+class MemberRole(models.TextChoices):
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class DocumentMember(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="document_memberships"
+    )
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.EDITOR)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "user"], name="unique_document_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) on {self.document}"
+
+
+class Operation(models.Model):
+    """One committed change: revision N turns the text of revision N-1 into revision N."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="operations")
+    revision = models.PositiveIntegerField()
+    base_revision = models.PositiveIntegerField()
+    ops = models.JSONField()
+    client_op_id = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="operations"
+    )
+    source = models.CharField(max_length=16, default="socket")  # socket, api, restore, merge
+    chars_inserted = models.PositiveIntegerField(default=0)
+    chars_deleted = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "revision"], name="unique_operation_revision"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "client_op_id"], name="unique_operation_client_op_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}@{self.revision}"
+
+
+class Snapshot(models.Model):
+    """The full text at a revision, so history never replays the whole log."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="snapshots")
+    revision = models.PositiveIntegerField()
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "revision"], name="unique_snapshot_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"snapshot {self.document_id}@{self.revision}"
+
+
+class CollaborationSession(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sessions")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="created_sessions"
+    )
+    max_participants = models.PositiveIntegerField(default=10)
+    is_private = models.BooleanField(default=False)
+    invited = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="session_invitations"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} on {self.document}"
+
+
+class SessionParticipant(models.Model):
+    """A live connection counted against the session's max_participants."""
+
+    session = models.ForeignKey(
+        CollaborationSession, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    connection_id = models.CharField(max_length=64, unique=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.session_id}"
+
+
+class ChatMessage(models.Model):
+    class MessageType(models.TextChoices):
+        TEXT = "text", "Text"
+        CODE = "code", "Code"
+        SYSTEM = "system", "System"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chat_messages")
+    session = models.ForeignKey(
+        CollaborationSession, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    message = models.TextField(max_length=4000)
+    message_type = models.CharField(
+        max_length=16, choices=MessageType.choices, default=MessageType.TEXT
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["document", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.message[:40]}"

@@ -1,0 +1,161 @@
+"""Read-side queries for documents and tags, filtered by who may read them.
+
+The read-access rule lives in `document_visible_queryset` and nowhere else, so pages, the
+API and the live editor all agree on it:
+
+- public documents: anyone, signed in or not;
+- private documents: the owner;
+- restricted documents: the owner and the users listed in DocumentMember;
+- moderators and admins (`user.has_role("moderator")`): every document.
+
+Anything a user may not read does not exist for them (404, never 403).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.roles import Role
+
+from .models import Document, DocumentMember, Operation, Tag, Visibility
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+POPULAR_WINDOW = timedelta(days=30)
+
+
+def _is_signed_in(user: User | AnonymousUser | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def document_visible_queryset(user: User | AnonymousUser | None) -> QuerySet[Document]:
+    """Every document `user` may read (anonymous users and None see public documents only)."""
+    documents = Document.objects.all()
+    if not _is_signed_in(user):
+        return documents.filter(visibility=Visibility.PUBLIC)
+    if user.has_role(Role.MODERATOR):
+        return documents
+    # Exists() rather than a join on members, so no duplicates and no DISTINCT are needed.
+    is_member = Exists(DocumentMember.objects.filter(document=OuterRef("pk"), user=user))
+    return documents.filter(
+        Q(visibility=Visibility.PUBLIC)
+        | Q(owner=user)
+        | (Q(visibility=Visibility.RESTRICTED) & is_member)
+    )
+
+
+def document_get_for_user(*, user: User | AnonymousUser | None, slug: str) -> Document:
+    """The document with this slug if `user` may read it; raises Http404 otherwise.
+
+    Http404 (rather than PermissionDenied) is deliberate: a document the user may not
+    read must look exactly like one that does not exist. Django and DRF both turn it
+    into a 404 response.
+    """
+    return get_object_or_404(
+        document_visible_queryset(user).select_related("owner", "last_edited_by"),
+        slug=slug,
+    )
+
+
+def document_list_recent(*, user: User | AnonymousUser | None, limit: int = 10) -> list[Document]:
+    """The most recently changed documents `user` may read, newest first."""
+    return list(
+        document_visible_queryset(user)
+        .select_related("owner", "last_edited_by")
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def document_list_popular(*, user: User | AnonymousUser | None, limit: int = 5) -> list[Document]:
+    """Readable documents with the most edits in the last 30 days, then the most edits ever."""
+    since = timezone.now() - POPULAR_WINDOW
+    return list(
+        document_visible_queryset(user)
+        .annotate(
+            recent_edits=Count("operations", filter=Q(operations__created_at__gte=since)),
+            edit_count=Count("operations"),
+        )
+        .select_related("owner")
+        .order_by("-recent_edits", "-edit_count", "-updated_at", "-pk")[:limit]
+    )
+
+
+def document_list_for_tag(*, user: User | AnonymousUser | None, tag: Tag) -> QuerySet[Document]:
+    return (
+        document_visible_queryset(user)
+        .filter(tags=tag)
+        .select_related("owner", "last_edited_by")
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def tag_get(*, slug: str) -> Tag:
+    """The tag with this slug; raises Http404 when there is none."""
+    return get_object_or_404(Tag, slug=slug)
+
+
+def tag_list_with_counts(*, user: User | AnonymousUser | None) -> QuerySet[Tag]:
+    """All tags, each annotated with `document_count`: how many of its documents `user` can read."""
+    visible_ids = document_visible_queryset(user).values("pk")
+    return Tag.objects.annotate(
+        document_count=Count("documents", filter=Q(documents__in=visible_ids), distinct=True)
+    ).order_by("-document_count", "slug")
+
+
+def tag_list_by_slugs(*, slugs: list[str]) -> list[Tag]:
+    """The tags with these slugs, in the order given; unknown slugs are skipped."""
+    by_slug = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
+
+
+# --- Contributions, for profile pages ------------------------------------------------
+
+
+def _listable_for(*, viewer: User | AnonymousUser | None, person: User) -> QuerySet[Document]:
+    # On someone else's profile only public documents are listed, whatever the viewer
+    # could otherwise open: a profile should not advertise private or restricted work.
+    if _is_signed_in(viewer) and viewer.pk == person.pk:
+        return Document.objects.all()
+    return Document.objects.filter(visibility=Visibility.PUBLIC)
+
+
+def document_list_owned_by(
+    *, person: User, viewer: User | AnonymousUser | None, limit: int = 20
+) -> list[Document]:
+    return list(
+        _listable_for(viewer=viewer, person=person)
+        .filter(owner=person)
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def document_count_owned_by(*, person: User, viewer: User | AnonymousUser | None) -> int:
+    return _listable_for(viewer=viewer, person=person).filter(owner=person).count()
+
+
+def operation_count_by(*, person: User) -> int:
+    """How many committed edits (Operation rows) this person has made, on any document."""
+    return Operation.objects.filter(user=person).count()
+
+
+def document_list_recently_edited_by(
+    *, person: User, viewer: User | AnonymousUser | None, limit: int = 10
+) -> list[Document]:
+    """Documents this person edited, the most recently edited first, with `last_edit_at`."""
+    return list(
+        _listable_for(viewer=viewer, person=person)
+        .filter(operations__user=person)
+        .annotate(last_edit_at=Max("operations__created_at"), edits=Count("operations"))
+        .order_by("-last_edit_at", "-pk")[:limit]
+    )

@@ -1,0 +1,9 @@
+"""Comments, Q&A, votes, study groups, AMAs and chat rooms."""
+
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "community"
+    verbose_name = "Community"

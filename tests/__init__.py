@@ -1,0 +1,1 @@
+"""Project-wide tests: probes, metrics, security headers and deploy checks."""

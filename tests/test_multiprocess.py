@@ -1,0 +1,211 @@
+"""Two real daphne processes on PostgreSQL + Redis: every client ends with the server's text.
+
+Clients are spread over both processes and edit one document at once (inserts
+and deletes, astral characters included); some drop their connection with an
+unacknowledged edit and reconnect to the other process; Redis connections are
+killed mid-run; one process is killed and its clients move to the other. At the
+end every replica equals the stored text, the log is gap-free, and every
+acknowledged edit is in it exactly once.
+"""
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import UserFactory
+from bench.client import ReplicaClient, Stats
+from collaboration.models import Document, Operation
+from collaboration.tests.factories import DocumentFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# CI sets DATABASE_URL and REDIS_URL (see .ci/run), so this always runs there.
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.skipif(
+        not (settings.USING_POSTGRES and settings.REDIS_URL),
+        reason="needs PostgreSQL and Redis: several processes cannot share SQLite and the "
+        "in-memory channel layer (CI runs it with DATABASE_URL and REDIS_URL set)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    auth = db.get("USER") or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+class Server:
+    def __init__(self, port: int):
+        self.port = port
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+        env.update(
+            DATABASE_URL=database_url(),
+            REDIS_URL=settings.REDIS_URL,
+            SECRET_KEY=settings.SECRET_KEY,
+            DEBUG="true",
+            LOG_LEVEL="WARNING",
+        )
+        self.log = open(ROOT / "test-output" / f"daphne-{port}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "config.asgi:application"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"daphne on port {port} did not start")
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/collab/"
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+        self.log.close()
+
+
+@pytest.fixture
+def servers():
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    started = [Server(free_port()), Server(free_port())]
+    yield started
+    for server in started:
+        server.kill()
+
+
+def kill_redis_connections() -> None:
+    """What a Redis restart does to its clients: every connection drops at once."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.client_kill_filter(_type="pubsub")
+    client.client_kill_filter(_type="normal", skipme=True)
+    client.close()
+
+
+async def edit_randomly(clients, rng, seconds: float, rate: float) -> None:
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        client = rng.choice(clients)
+        if client.joined.is_set():
+            await client.edit(client.random_edit(rng))
+        await asyncio.sleep(1 / rate)
+
+
+async def settle(clients, document_id: int, timeout: float = 30) -> tuple[str, int]:
+    from asgiref.sync import sync_to_async
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        doc = await sync_to_async(Document.objects.values("content", "revision").get)(
+            pk=document_id
+        )
+        if all(c.idle.is_set() for c in clients) and all(
+            c.text == doc["content"] and c.revision == doc["revision"] for c in clients
+        ):
+            return doc["content"], doc["revision"]
+        await asyncio.sleep(0.2)
+    states = [(c.name, c.revision, c.idle.is_set(), c.inflight) for c in clients]
+    raise AssertionError(f"replicas did not converge on revision {doc['revision']}: {states}")
+
+
+async def scenario(servers, token: str, document_id: int) -> tuple[list, Stats]:
+    rng = random.Random(7)
+    stats = Stats()
+    clients = [
+        ReplicaClient(servers[i % 2].url, token, str(document_id), name=f"c{i}", stats=stats)
+        for i in range(6)
+    ]
+    for client in clients:
+        await client.connect()
+    await edit_randomly(clients, rng, seconds=3, rate=60)
+
+    # Two clients lose their connection with edits in flight and come back on the other
+    # process, resending what was never acknowledged.
+    for client in clients[:2]:
+        await client.edit(client.random_edit(rng))
+        await client.drop()
+        await client.edit(client.random_edit(rng))  # typed while offline: buffered
+    await edit_randomly(clients[2:], rng, seconds=1, rate=60)
+    for i, client in enumerate(clients[:2]):
+        await client.reconnect(servers[(i + 1) % 2].url)
+    await edit_randomly(clients, rng, seconds=2, rate=60)
+
+    # Redis drops every connection: processes reconnect and fill gaps from the log.
+    kill_redis_connections()
+    await edit_randomly(clients, rng, seconds=3, rate=60)
+
+    # One process dies; its clients move to the other one and resubmit.
+    servers[1].kill()
+    moved = [c for c in clients if f":{servers[1].port}/" in c.url]
+    for client in moved:
+        await client.drop()
+    await edit_randomly([c for c in clients if c not in moved], rng, seconds=0.5, rate=40)
+    for client in moved:
+        await client.reconnect(servers[0].url)
+    await edit_randomly(clients, rng, seconds=2, rate=60)
+    return clients, stats
+
+
+def test_two_processes_converge_with_drops_redis_loss_and_a_dead_process(servers):
+    user = UserFactory()
+    document = DocumentFactory(owner=user, content="Start 😀 here.\n")
+    token = str(AccessToken.for_user(user))
+
+    async def run():
+        clients, stats = await scenario(servers, token, document.pk)
+        text, revision = await settle(clients, document.pk)
+        for client in clients:
+            await client.close()
+        return clients, stats, text, revision
+
+    clients, stats, text, revision = asyncio.run(run())
+
+    assert not [e for e in stats.errors if e.get("code") != "rate_limited"], stats.errors[:3]
+    revisions = list(
+        Operation.objects.filter(document=document).order_by("revision").values_list(
+            "revision", flat=True
+        )
+    )
+    assert revisions == list(range(1, revision + 1)), "the log has a gap"
+    stored_ids = list(
+        Operation.objects.filter(document=document).values_list("client_op_id", flat=True)
+    )
+    assert len(stored_ids) == len(set(stored_ids)), "an edit was applied twice"
+    acked = set().union(*(c.acked_ids for c in clients))
+    assert acked <= set(stored_ids), "an acknowledged edit is missing from the log"
+    assert len(acked) == len(stored_ids), "every stored edit was acknowledged to its sender"
+    assert stats.acked >= 200
+    assert all(c.text == text for c in clients)
