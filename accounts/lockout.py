@@ -147,17 +147,24 @@ def _seconds_locked(*, key: str, now: datetime) -> int:
     return settings.LOGIN_LOCKOUT_COOLOFF_SECONDS
 
 
+# After the password check, each key is updated by its own statement, in the
+# same order as _reserve: a statement touching both rows could take their locks
+# in the opposite order to a concurrent reservation and deadlock on PostgreSQL.
+
+
 def _record_failure(*, keys: list[str]) -> None:
-    now = timezone.now()
-    cooloff = timedelta(seconds=settings.LOGIN_LOCKOUT_COOLOFF_SECONDS)
-    LoginThrottle.objects.filter(
-        key__in=keys, attempts__gte=settings.MAX_LOGIN_ATTEMPTS, locked_until__isnull=True
-    ).update(locked_until=now + cooloff)
+    """Start the cool-off on every key whose slots are now all used by failures."""
+    locked_until = timezone.now() + timedelta(seconds=settings.LOGIN_LOCKOUT_COOLOFF_SECONDS)
+    for key in keys:
+        LoginThrottle.objects.filter(
+            key=key, attempts__gte=settings.MAX_LOGIN_ATTEMPTS, locked_until__isnull=True
+        ).update(locked_until=locked_until)
 
 
 def _release(*, keys: list[str]) -> None:
     """Give back the slot this attempt reserved (it was not a failure)."""
-    LoginThrottle.objects.filter(key__in=keys, attempts__gt=0).update(attempts=F("attempts") - 1)
+    for key in keys:
+        LoginThrottle.objects.filter(key=key, attempts__gt=0).update(attempts=F("attempts") - 1)
 
 
 def _record_success(*, keys: list[str]) -> None:
@@ -167,9 +174,11 @@ def _record_success(*, keys: list[str]) -> None:
     for many accounts from one address must not be able to wipe that count by
     signing in to an account of their own in between.
     """
-    account_keys = [k for k in keys if k.startswith(ACCOUNT_PREFIX)]
-    LoginThrottle.objects.filter(key__in=account_keys).delete()
-    _release(keys=[k for k in keys if not k.startswith(ACCOUNT_PREFIX)])
+    for key in keys:
+        if key.startswith(ACCOUNT_PREFIX):
+            LoginThrottle.objects.filter(key=key).delete()
+        else:
+            _release(keys=[key])
 
 
 def authenticate_with_lockout(
@@ -182,6 +191,7 @@ def authenticate_with_lockout(
     attempts have failed for the account or for the client address within
     LOGIN_LOCKOUT_WINDOW_SECONDS; the lock lasts LOGIN_LOCKOUT_COOLOFF_SECONDS.
     """
+    identifier = identifier.strip()
     keys = _keys_for(request=request, identifier=identifier)
     _reserve(keys=keys, now=timezone.now())
     try:

@@ -76,7 +76,7 @@ class RoleRequired(BasePermission):
 _has_role_classes: dict[str, type[RoleRequired]] = {}
 
 
-def HasRole(role: str) -> type[RoleRequired]:  # noqa: N802 - used like a class in permission_classes
+def HasRole(role: str) -> type[RoleRequired]:
     """A permission class for `role`, e.g. `permission_classes = [HasRole(Role.REVIEWER)]`."""
     role = Role(role).value  # unknown roles fail here, at import time, not per request
     if role not in _has_role_classes:

@@ -26,7 +26,9 @@ def user_list(*, role: str | None = None, search: str | None = None) -> QuerySet
         users = users.filter(role=role)
     if search:
         users = users.filter(
-            Q(username__icontains=search) | Q(email__icontains=search) | Q(full_name__icontains=search)
+            Q(username__icontains=search)
+            | Q(email__icontains=search)
+            | Q(full_name__icontains=search)
         )
     return users.order_by("username")
 

@@ -127,32 +127,37 @@ def user_update_profile(
     """Change what people may change about themselves; None leaves a field as it is.
 
     Role, reputation and staff status are not parameters on purpose: they change
-    only through user_set_role and the scoring services.
+    only through user_set_role and the scoring services. On a ValidationError the
+    `user` instance is left exactly as it was.
     """
-    changed: list[str] = []
+    changes: dict[str, object] = {}
     if full_name is not None:
-        user.full_name = full_name.strip()
-        changed.append("full_name")
+        changes["full_name"] = full_name.strip()
     if bio is not None:
-        user.bio = bio
-        changed.append("bio")
+        changes["bio"] = bio
     if expertise_areas is not None:
-        user.expertise_areas = _clean_expertise_areas(expertise_areas)
-        changed.append("expertise_areas")
+        changes["expertise_areas"] = _clean_expertise_areas(expertise_areas)
     if email is not None:
         email = User.objects.normalize_email(email.strip())
         if _email_taken(email, exclude=user):
             raise ValidationError({"email": [EMAIL_TAKEN]})
-        user.email = email
-        changed.append("email")
-    if not changed:
+        changes["email"] = email
+    if not changes:
         return user
-    user.clean_fields(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+
+    before = {field: getattr(user, field) for field in changes}
+    for field, value in changes.items():
+        setattr(user, field, value)
     try:
+        user.clean_fields(exclude=[f.name for f in User._meta.fields if f.name not in changes])
         with transaction.atomic():
-            user.save(update_fields=changed)
-    except IntegrityError as exc:
-        raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+            user.save(update_fields=list(changes))
+    except (ValidationError, IntegrityError) as exc:
+        for field, value in before.items():
+            setattr(user, field, value)
+        if isinstance(exc, IntegrityError):  # the address was taken since we checked
+            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+        raise
     return user
 
 
@@ -180,7 +185,10 @@ def ensure_role_groups(*, using: str = "default") -> dict[str, Group]:
     moderators.permissions.add(
         *permissions.filter(
             Q(content_type__app_label__in=MODERATED_APP_LABELS)
-            | Q(content_type__app_label="accounts", content_type__model__in=MODERATED_ACCOUNTS_MODELS)
+            | Q(
+                content_type__app_label="accounts",
+                content_type__model__in=MODERATED_ACCOUNTS_MODELS,
+            )
         )
     )
     admins.permissions.add(*permissions.all())

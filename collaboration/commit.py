@@ -132,7 +132,7 @@ def _bring_state_up_to_date(
 
     Assumes the document row is locked, so `db_revision` cannot move meanwhile.
     """
-    if state is not None and state.revision <= db_revision:
+    if state is not None and state.revision < db_revision:
         missing = _load_ops(document_id, state.revision, db_revision)
         if len(missing) == db_revision - state.revision:
             for revision, ops in missing:

@@ -15,8 +15,8 @@ import uuid
 from collections import deque
 from typing import Any
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config import metrics

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, reset_queries
 
 from config import metrics
 
@@ -93,6 +93,8 @@ async def run_db(func: Callable, /, *args, **kwargs):
                 connections.close_all()
             else:
                 close_old_connections()
+            if settings.DEBUG:
+                reset_queries()  # DEBUG keeps every query; these threads never see a request end
 
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), call)

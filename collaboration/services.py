@@ -105,10 +105,23 @@ def _broadcast_committed(document_id: int, frames: list[dict[str, Any]]) -> None
         logger.exception("broadcast of document %s revisions failed", document_id)
 
 
+def _contains_nul(value: object, depth: int = 0) -> bool:
+    """PostgreSQL stores no NUL character in text or JSON: refuse it before the database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth < 3 and isinstance(value, list | tuple):
+        return any(_contains_nul(item, depth + 1) for item in value)
+    if depth < 3 and isinstance(value, dict):
+        return any(_contains_nul(item, depth + 1) for item in value.values())
+    return False
+
+
 def _clean_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise ValidationError({"title": ["A title is required."]})
     title = " ".join(title.split())
+    if _contains_nul(title):
+        raise ValidationError({"title": ["NUL characters are not allowed."]})
     if len(title) > TITLE_MAX_CHARS:
         raise ValidationError({"title": [f"At most {TITLE_MAX_CHARS} characters."]})
     return title
@@ -129,8 +142,8 @@ def _check_size(content: str, field: str = "content") -> None:
         )
 
 
-def _tags_from_slugs(slugs: Iterable[str]) -> list[Tag]:
-    """The tags named by these slugs, created when missing; ValidationError on a bad slug."""
+def _clean_tag_slugs(slugs: Iterable[str]) -> list[str]:
+    """The slugs, deduplicated in order; ValidationError on a malformed one."""
     wanted: list[str] = []
     for slug in slugs:
         if not isinstance(slug, str) or not TAG_SLUG_RE.match(slug):
@@ -141,9 +154,14 @@ def _tags_from_slugs(slugs: Iterable[str]) -> list[Tag]:
             wanted.append(slug)
     if len(wanted) > MAX_TAGS:
         raise ValidationError({"tags": [f"At most {MAX_TAGS} tags."]})
-    existing = {tag.slug: tag for tag in Tag.objects.filter(slug__in=wanted)}
+    return wanted
+
+
+def _tags_from_slugs(slugs: list[str]) -> list[Tag]:
+    """The tags named by these clean slugs, created when missing."""
+    existing = {tag.slug: tag for tag in Tag.objects.filter(slug__in=slugs)}
     tags = []
-    for slug in wanted:
+    for slug in slugs:
         tag = existing.get(slug)
         if tag is None:
             # get_or_create: another request may create the same tag at the same time.
@@ -153,7 +171,8 @@ def _tags_from_slugs(slugs: Iterable[str]) -> list[Tag]:
 
 
 def _base_slug(title: str) -> str:
-    base = slugify(title)[: SLUG_MAX_CHARS - 12].strip("-") or "document"
+    # Room for "doc-", a random "-xxxxxx" and a "-NNNNNNN" counter within the column.
+    base = slugify(title)[: SLUG_MAX_CHARS - 20].strip("-") or "document"
     # An all-digit slug would read as a document id in /api/documents/{id}/.
     return f"doc-{base}" if base.isdigit() else base
 
@@ -207,16 +226,19 @@ def document_create(
         ot.validate([content] if content else [])
     except ot.InvalidOperation as exc:
         raise ValidationError({"content": [str(exc).replace("component 0", "content")]}) from None
+    if _contains_nul(content):
+        raise ValidationError({"content": ["NUL characters are not allowed."]})
     _check_size(content)
     visibility = _clean_choice(visibility, Visibility, "visibility")
     edit_policy = _clean_choice(edit_policy, EditPolicy, "edit_policy")
+    tag_slugs = _clean_tag_slugs(tags)
     base = _base_slug(title)
     for attempt in range(5):
         # After two lost races for the same slug, stop counting and add a random suffix.
         slug = _unique_slug(base if attempt < 2 else f"{base}-{uuid.uuid4().hex[:6]}")
         try:
             with transaction.atomic():
-                tag_rows = _tags_from_slugs(tags)
+                # The insert comes first: on SQLite it takes the write lock before any read.
                 document = Document.objects.create(
                     title=title,
                     slug=slug,
@@ -226,7 +248,7 @@ def document_create(
                     visibility=visibility,
                     edit_policy=edit_policy,
                 )
-                document.tags.set(tag_rows)
+                document.tags.set(_tags_from_slugs(tag_slugs))
                 Snapshot.objects.create(document=document, revision=0, content=content)
             return document
         except IntegrityError:
@@ -254,6 +276,7 @@ def document_update_metadata(
     if not can_manage_document(user, document):
         raise ActionForbidden("Only the document's owner or a moderator may change it.")
     fields: list[str] = []
+    tag_slugs = None if tags is None else _clean_tag_slugs(tags)
     if title is not None:
         document.title = _clean_title(title)
         fields.append("title")
@@ -266,8 +289,8 @@ def document_update_metadata(
     with transaction.atomic():
         if fields:
             document.save(update_fields=[*fields, "updated_at"])
-        if tags is not None:
-            document.tags.set(_tags_from_slugs(tags))
+        if tag_slugs is not None:
+            document.tags.set(_tags_from_slugs(tag_slugs))
     return document
 
 
@@ -323,9 +346,23 @@ def _check_base_revision(base_revision: object) -> int:
     return base_revision
 
 
+def _take_sqlite_write_lock(model: type, pk: int) -> None:
+    """On SQLite, take the database write lock now. Call first inside transaction.atomic().
+
+    SQLite ignores FOR UPDATE, and a transaction that reads first and writes later fails
+    at once with "database is locked" when another one writes meanwhile (instead of
+    waiting). A no-op UPDATE as the first statement takes the write lock up front and
+    waits for it up to the connection's timeout. (Setting OPTIONS["transaction_mode"] =
+    "IMMEDIATE" for SQLite in settings would do the same for every transaction.)
+    """
+    if connection.vendor == "sqlite":
+        model.objects.filter(pk=pk).update(id=F("id"))
+
+
 def _commit_one(*, document_id: int, item: commit.PendingOperation) -> commit.CommitResult:
     """Commits one operation and broadcasts it once the outermost transaction commits."""
     with transaction.atomic():
+        _take_sqlite_write_lock(Document, document_id)
         results, _state = commit.commit_operations(document_id=document_id, pending=[item])
         result = results[0]
         if result.committed:
@@ -360,11 +397,14 @@ def document_apply_operation(
     )
     if not can_edit_document(user, document):
         raise ActionForbidden("You may read this document but not edit it.")
+    problem = None
     if (ops is None) == (simple is None):
+        problem = "give exactly one of 'ops' and a simple insert/delete edit"
+    elif _contains_nul(ops) or _contains_nul(simple):
+        problem = "text may not contain NUL characters"
+    if problem is not None:
         result = commit.CommitResult(client_op_id=client_op_id, user_id=user.pk)
-        result.error = commit.CommitError(
-            "invalid_operation", "give exactly one of 'ops' and a simple insert/delete edit"
-        )
+        result.error = commit.CommitError("invalid_operation", problem)
         return result
     item = commit.PendingOperation(
         client_op_id=client_op_id,
@@ -392,6 +432,7 @@ def document_restore(*, document_id: int, user: User, revision: int) -> commit.C
     if type(revision) is not int:
         raise ValidationError({"revision": ["The revision must be an integer."]})
     with transaction.atomic():
+        _take_sqlite_write_lock(Document, document_id)
         current_revision, current = (
             Document.objects.select_for_update()
             .filter(pk=document_id)
@@ -420,6 +461,7 @@ def operations_prune(*, document_id: int, keep: int) -> int:
         raise ValueError("keep must be an integer >= 0")
     with transaction.atomic():
         # Lock the row: the commit path must not read the log while it shrinks.
+        _take_sqlite_write_lock(Document, document_id)
         current = (
             Document.objects.select_for_update()
             .filter(pk=document_id)
@@ -497,6 +539,7 @@ def session_end(*, session: CollaborationSession, user: User) -> CollaborationSe
     if not (is_moderator(user) or (is_signed_in(user) and session.created_by_id == user.pk)):
         raise ActionForbidden("Only the session's creator or a moderator may end it.")
     with transaction.atomic():
+        _take_sqlite_write_lock(CollaborationSession, session.pk)
         session = CollaborationSession.objects.select_for_update().get(pk=session.pk)
         if session.is_active:
             session.is_active = False
@@ -508,14 +551,9 @@ def session_end(*, session: CollaborationSession, user: User) -> CollaborationSe
 
 def _lock_session(session_id: int) -> CollaborationSession:
     """Locks the session row until the transaction ends. Call inside transaction.atomic()."""
-    if connection.vendor == "sqlite":
-        # SQLite ignores FOR UPDATE. A write as the transaction's first statement takes
-        # the database's write lock at once (waiting up to the timeout), so two joins
-        # cannot both count the participants and then both insert. (A read first and a
-        # write later would fail with "database is locked" instead of waiting.)
-        CollaborationSession.objects.filter(pk=session_id).update(
-            max_participants=F("max_participants")
-        )
+    # On SQLite this is what makes two joins queue up instead of both counting the
+    # participants and then both inserting.
+    _take_sqlite_write_lock(CollaborationSession, session_id)
     return (
         CollaborationSession.objects.select_for_update()
         .select_related("document")
@@ -605,6 +643,8 @@ def chat_message_create(
         ot.validate([text])  # refuses lone surrogates, which the database cannot store
     except ot.InvalidOperation:
         raise ValidationError({"message": ["The message contains invalid characters."]}) from None
+    if _contains_nul(text):
+        raise ValidationError({"message": ["The message contains invalid characters."]})
     if message_type not in (ChatMessage.MessageType.TEXT, ChatMessage.MessageType.CODE):
         raise ValidationError({"message_type": ["Must be 'text' or 'code'."]})
     if session is not None and session.document_id != document.pk:

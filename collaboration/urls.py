@@ -8,5 +8,7 @@ app_name = "collaboration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("docs/<slug:slug>/", views.document, name="document"),
+    path("docs/<slug:slug>/edit/", views.edit, name="edit"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("tags/<slug:slug>/", views.tag, name="tag"),
 ]

@@ -1,10 +1,22 @@
-"""Server-rendered document pages: home, a document, a tag. Reads go through selectors."""
+"""Server-rendered document pages: home, a document, a tag, the live editor; the service
+worker script. Reads go through selectors."""
 
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
-from . import selectors
+from . import permissions, selectors
 from .markdown import render_document
 
 
@@ -64,3 +76,85 @@ def tag(request, slug: str):
             "documents": selectors.document_list_for_tag(user=request.user, tag=tag_obj),
         },
     )
+
+
+@login_required
+def edit(request, slug: str):
+    """The live editor. The page carries what the script needs in a JSON block (CSP allows no
+    inline scripts); the socket authenticates with the session cookie, so no token here."""
+    doc = selectors.document_get_for_user(user=request.user, slug=slug)
+    can_edit = permissions.can_edit_document(request.user, doc)
+    try:
+        chat_url = reverse("collaboration_api:document-chat", kwargs={"ref": doc.pk})
+    except NoReverseMatch:  # the chat API is optional for the page
+        chat_url = None
+    editor_data = {
+        "documentId": str(doc.pk),
+        "slug": doc.slug,
+        "title": doc.title,
+        "revision": doc.revision,
+        "content": doc.content,
+        "canEdit": can_edit,
+        "user": {"id": request.user.pk, "username": request.user.username},
+        "wsPath": "/ws/collab/",
+        "chatUrl": chat_url,
+        "documentUrl": doc.get_absolute_url(),
+    }
+    return render(
+        request,
+        "collaboration/editor.html",
+        {"document": doc, "can_edit": can_edit, "editor_data": editor_data},
+    )
+
+
+# What the service worker caches when it installs: the site's shell.
+SHELL_ASSETS = ("css/site.css", "css/pygments.css", "css/editor.css", "vendor/editor.bundle.js")
+
+
+@lru_cache(maxsize=4)
+def _service_worker_source(path: str, mtime: float) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _shell_urls() -> list[str]:
+    urls = []
+    for asset in SHELL_ASSETS:
+        try:
+            urls.append(static(asset))
+        except ValueError:  # not in the manifest (collectstatic not run): skip, never fail
+            continue
+    return urls
+
+
+def _shell_stamp() -> str:
+    """Sizes and times of the shell's files: in development their URLs never change, so a
+    rebuilt bundle must still give the worker a new version (and a fresh cache)."""
+    stamps = []
+    for asset in SHELL_ASSETS:
+        found = finders.find(asset)
+        if found:
+            stat = Path(found).stat()
+            stamps.append(f"{asset}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(stamps)
+
+
+@require_safe
+def service_worker(request):
+    """/sw.js: served from the site root so its scope can be the whole site ("/").
+
+    The shell's URLs (hashed in production) and a version derived from them and from the
+    script are prepended, so a deploy that changes any of them installs a new worker.
+    """
+    path = Path(settings.BASE_DIR) / "static" / "js" / "sw.js"
+    if not path.is_file():
+        raise Http404("no service worker")
+    source = _service_worker_source(str(path), path.stat().st_mtime)
+    shell = _shell_urls()
+    stamp = _shell_stamp() if settings.DEBUG else ""
+    version = hashlib.sha256((source + json.dumps(shell) + stamp).encode()).hexdigest()[:12]
+    body = f"const VERSION = {json.dumps(version)};\nconst SHELL = {json.dumps(shell)};\n{source}"
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    # Browsers check for a new worker on navigation; never let a cache answer for it.
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -67,7 +67,10 @@ def _flatten(detail) -> str:
 
 def _as_field_errors(detail) -> dict:
     if isinstance(detail, dict):
-        return {key: value if isinstance(value, list | dict) else [value] for key, value in detail.items()}
+        return {
+            key: value if isinstance(value, list | dict) else [value]
+            for key, value in detail.items()
+        }
     return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
@@ -95,13 +98,15 @@ def _message_and_code(exc) -> tuple[str, str | None]:
 def exception_handler(exc, context):
     """DRF's handler, reshaped into the one error format."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         # Keep a service's explanation ("Only admins can change roles.") when it gave one.
-        exc = exceptions.PermissionDenied(*exc.args[:1])
+        exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -112,9 +117,11 @@ def exception_handler(exc, context):
         first = next(iter(fields.values()), [""])
         message = _flatten(first[0] if isinstance(first, list) and first else first)
         if "non_field_errors" not in fields or len(fields) > 1:
-            message = "Some fields are not valid: " + ", ".join(
-                k for k in fields if k != "non_field_errors"
-            ) + "."
+            message = (
+                "Some fields are not valid: "
+                + ", ".join(k for k in fields if k != "non_field_errors")
+                + "."
+            )
         response.data = error_body(400, message, code="invalid", fields=fields)
         return response
 
@@ -157,8 +164,9 @@ class ApiErrorBodySerializer(serializers.Serializer):
     )
     message = serializers.CharField(help_text="One sentence a person can act on.")
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Per-field messages for 400 responses; empty otherwise.",
+        child=serializers.JSONField(),
+        help_text="400 only (empty otherwise): for each invalid field, a list of messages; "
+        "for a list or nested field, an object keyed by item index or sub-field instead.",
     )
     retry_after = serializers.IntegerField(
         required=False, help_text="429 only: seconds to wait (also in the Retry-After header)."
@@ -173,9 +181,10 @@ _ERROR_DESCRIPTIONS = {
     400: "The request is not valid; `error.fields` says which fields and why.",
     401: "Not signed in, or the token or API key is not valid.",
     403: "Signed in, but not allowed to do this.",
-    404: "There is nothing at this address (or it is not yours).",
+    404: "There is nothing at this address (or it is not yours), or the page is out of range.",
     405: "This method is not allowed here.",
     409: "The request conflicts with the current state of the resource.",
+    415: "The body is not in a supported format; send JSON.",
     429: "Too many requests. Wait the number of seconds in the Retry-After header.",
 }
 

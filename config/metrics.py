@@ -9,7 +9,8 @@ websocket_connections = Gauge(
     "learnai_websocket_connections", "Open WebSocket connections in this process", ["route"]
 )
 websocket_messages = Counter(
-    "learnai_websocket_messages_total", "WebSocket frames by direction and type",
+    "learnai_websocket_messages_total",
+    "WebSocket frames by direction and type",
     ["direction", "type"],
 )
 operation_commit_seconds = Histogram(
@@ -21,7 +22,8 @@ operations_committed = Counter(
     "learnai_operations_committed_total", "Operations committed to the log", ["source"]
 )
 commit_batch_size = Histogram(
-    "learnai_commit_batch_size", "Operations committed in one transaction",
+    "learnai_commit_batch_size",
+    "Operations committed in one transaction",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
 )
 login_lockouts = Counter("learnai_login_lockouts_total", "Sign-in attempts refused by lock-out")

@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from collaboration import views as collaboration_views
+
 from . import views
 
 urlpatterns = [
+    path("", collaboration_views.home, name="home"),
     path("", include("collaboration.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

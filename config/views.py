@@ -36,7 +36,9 @@ def _check_redis() -> str | None:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
         client.ping()
         client.close()
     except Exception as exc:

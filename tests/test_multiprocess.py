@@ -195,9 +195,9 @@ def test_two_processes_converge_with_drops_redis_loss_and_a_dead_process(servers
 
     assert not [e for e in stats.errors if e.get("code") != "rate_limited"], stats.errors[:3]
     revisions = list(
-        Operation.objects.filter(document=document).order_by("revision").values_list(
-            "revision", flat=True
-        )
+        Operation.objects.filter(document=document)
+        .order_by("revision")
+        .values_list("revision", flat=True)
     )
     assert revisions == list(range(1, revision + 1)), "the log has a gap"
     stored_ids = list(
@@ -209,3 +209,76 @@ def test_two_processes_converge_with_drops_redis_loss_and_a_dead_process(servers
     assert len(acked) == len(stored_ids), "every stored edit was acknowledged to its sender"
     assert stats.acked >= 200
     assert all(c.text == text for c in clients)
+
+
+async def _recv_until(ws, kind: str, timeout: float = 10, **match) -> dict:
+    import json
+
+    deadline = time.perf_counter() + timeout
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise AssertionError(f"no {kind} frame matching {match}")
+        frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
+        if frame.get("type") == kind and all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+@pytest.fixture
+def short_presence_servers(monkeypatch):
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    monkeypatch.setenv("PRESENCE_TTL_SECONDS", "3")
+    started = [Server(free_port()), Server(free_port())]
+    yield started
+    for server in started:
+        server.kill()
+
+
+def test_presence_cursors_and_chat_cross_processes_and_a_dead_process_leaves(
+    short_presence_servers,
+):
+    import json
+
+    import websockets
+
+    servers = short_presence_servers
+    ada, lin = UserFactory(username="ada"), UserFactory(username="lin")
+    document = DocumentFactory(owner=ada, content="shared text")
+
+    async def join(server, user):
+        ws = await websockets.connect(server.url)
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "authenticate",
+                    "token": str(AccessToken.for_user(user)),
+                    "document_id": str(document.pk),
+                }
+            )
+        )
+        return ws, json.loads(await ws.recv())
+
+    async def run():
+        a, a_auth = await join(servers[0], ada)
+        assert [p["username"] for p in a_auth["participants"]] == ["ada"]
+        b, b_auth = await join(servers[1], lin)
+        assert {p["username"] for p in b_auth["participants"]} == {"ada", "lin"}
+        joined = await _recv_until(a, "presence", event="join")
+        assert joined["user"]["username"] == "lin"
+
+        await b.send(json.dumps({"type": "cursor_update", "cursor": {"line": 1, "column": 2}}))
+        cursor = await _recv_until(a, "cursor_update")
+        assert (cursor["username"], cursor["cursor"]) == ("lin", {"line": 1, "column": 2})
+
+        await a.send(json.dumps({"type": "chat_message", "chat": {"message": "hi lin"}}))
+        chat = await _recv_until(b, "chat_message")
+        assert (chat["message"], chat["user"]["username"]) == ("hi lin", "ada")
+
+        # lin's process dies without a word: ada sees lin leave once the entry expires.
+        servers[1].kill()
+        left = await _recv_until(a, "presence", timeout=15, event="leave")
+        assert left["user"]["username"] == "lin"
+        assert [p["username"] for p in left["participants"]] == ["ada"]
+        await a.close()
+
+    asyncio.run(run())

@@ -113,16 +113,16 @@ class LoginInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         identifier = (attrs.get("email") or attrs.get("username") or "").strip()
         if not identifier:
-            raise serializers.ValidationError(
-                {"email": ["Enter your email address or username."]}
-            )
+            raise serializers.ValidationError({"email": ["Enter your email address or username."]})
         attrs["identifier"] = identifier
         return attrs
 
 
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text="JWT for `Authorization: Bearer <access>`.")
-    refresh = serializers.CharField(help_text="Send to /api/auth/refresh for a new pair; single use.")
+    refresh = serializers.CharField(
+        help_text="Send to /api/auth/refresh for a new pair; single use."
+    )
 
 
 class LoginOutputSerializer(TokenPairSerializer):
@@ -138,7 +138,7 @@ class RefreshInputSerializer(serializers.Serializer):
 
 class ApiKeyCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(
-        max_length=100, help_text="What the key is for, e.g. \"CI export script\"."
+        max_length=100, help_text='What the key is for, e.g. "CI export script".'
     )
 
 

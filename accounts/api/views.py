@@ -62,7 +62,7 @@ class RegisterApi(PublicAuthApi):
         description="Usernames and email addresses are unique regardless of case. The password "
         "must pass the site's password rules. New accounts have the learner role.",
         request=s.RegisterInputSerializer,
-        responses={201: s.UserSerializer, **error_responses(400, 429)},
+        responses={201: s.UserSerializer, **error_responses(400, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -83,7 +83,7 @@ class LoginApi(PublicAuthApi):
             "right password."
         ),
         request=s.LoginInputSerializer,
-        responses={200: s.LoginOutputSerializer, **error_responses(400, 401, 429)},
+        responses={200: s.LoginOutputSerializer, **error_responses(400, 401, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -113,7 +113,7 @@ class RefreshApi(PublicAuthApi):
         description="Each refresh token works once: the response carries a new one, and "
         "the one sent is revoked. Sending a used refresh token again answers 401.",
         request=s.RefreshInputSerializer,
-        responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
+        responses={200: s.TokenPairSerializer, **error_responses(400, 401, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -135,7 +135,10 @@ class LogoutApi(PublicAuthApi):
         summary="Sign out: revoke a refresh token",
         description="Access tokens already issued stay valid until they expire (minutes).",
         request=s.RefreshInputSerializer,
-        responses={204: OpenApiResponse(description="Signed out."), **error_responses(400, 401)},
+        responses={
+            204: OpenApiResponse(description="Signed out."),
+            **error_responses(400, 401, 415),
+        },
         auth=[],
     )
     def post(self, request):
@@ -169,7 +172,7 @@ class MeApi(APIView):
         "Other fields (role, reputation, username, staff status...) are read-only: "
         "they are ignored if sent.",
         request=s.MeUpdateInputSerializer,
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403)},
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 415)},
     )
     def patch(self, request):
         serializer = s.MeUpdateInputSerializer(data=request.data)
@@ -199,7 +202,7 @@ class ApiKeyListCreateApi(generics.ListAPIView):
         tags=[TAG_KEYS],
         summary="List your active API keys",
         description="The keys themselves are never shown again; `prefix` identifies each one.",
-        responses={200: s.ApiKeySerializer(many=True), **error_responses(401)},
+        responses={200: s.ApiKeySerializer(many=True), **error_responses(401, 404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -211,7 +214,7 @@ class ApiKeyListCreateApi(generics.ListAPIView):
         "`Authorization: Api-Key <key>`. Requests authenticated by an API key cannot "
         "create keys.",
         request=s.ApiKeyCreateInputSerializer,
-        responses={201: s.ApiKeyCreatedSerializer, **error_responses(400, 401, 403, 429)},
+        responses={201: s.ApiKeyCreatedSerializer, **error_responses(400, 401, 403, 415, 429)},
     )
     def post(self, request, *args, **kwargs):
         if isinstance(request.auth, ApiKey):
@@ -262,7 +265,10 @@ class UserListApi(generics.ListAPIView):
         tags=[TAG_USERS],
         summary="List accounts (moderators)",
         parameters=[s.UserListFilterSerializer],
-        responses={200: s.UserAdminListSerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: s.UserAdminListSerializer(many=True),
+            **error_responses(400, 401, 403, 404),
+        },
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -277,7 +283,7 @@ class UserRoleApi(APIView):
         description="Moderators and admins become staff and join the Moderators or Admins "
         "group; other roles leave both. Admins cannot change their own role.",
         request=s.RoleInputSerializer,
-        responses={200: s.UserAdminListSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.UserAdminListSerializer, **error_responses(400, 401, 403, 404, 415)},
     )
     def post(self, request, user_id: int):
         serializer = s.RoleInputSerializer(data=request.data)

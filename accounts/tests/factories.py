@@ -20,6 +20,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy signature
+    def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()

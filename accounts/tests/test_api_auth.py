@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import user_update_profile
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -388,3 +390,22 @@ def test_schema_documents_every_auth_endpoint_with_errors(api_client):
     login_ok = paths[LOGIN]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert login_ok["$ref"].endswith("/LoginOutput")
     assert "key" not in response.json()["components"]["schemas"]["ApiKey"]["properties"]
+
+
+def test_a_refused_profile_change_changes_nothing(auth_client, user):
+    UserFactory(email="taken@example.org")
+    before = (user.full_name, user.email)
+
+    response = auth_client.patch(ME, {"full_name": "Half Saved", "email": "taken@example.org"})
+
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert (user.full_name, user.email) == before
+
+
+def test_profile_service_leaves_the_instance_untouched_on_error(user):
+    before = (user.full_name, user.email)
+    with pytest.raises(ValidationError) as error:
+        user_update_profile(user=user, full_name="Changed", email="not-an-email")
+    assert "email" in error.value.message_dict
+    assert (user.full_name, user.email) == before

@@ -157,10 +157,15 @@ def test_unknown_accounts_are_locked_too_so_existence_is_not_revealed():
 def test_forged_forwarded_for_does_not_give_a_fresh_address(user):
     for i, victim in enumerate(UserFactory.create_batch(5)):
         request = _request("10.6.6.6", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
-        assert authenticate_with_lockout(request=request, identifier=victim.username, password="x") is None
+        assert (
+            authenticate_with_lockout(request=request, identifier=victim.username, password="x")
+            is None
+        )
     request = _request("10.6.6.6", HTTP_X_FORWARDED_FOR="192.0.2.99")
     with pytest.raises(LoginLocked):
-        authenticate_with_lockout(request=request, identifier=user.username, password=DEFAULT_PASSWORD)
+        authenticate_with_lockout(
+            request=request, identifier=user.username, password=DEFAULT_PASSWORD
+        )
 
 
 def test_refusals_are_counted_in_the_metric(user):
@@ -223,3 +228,41 @@ def test_fifty_parallel_guesses_check_the_password_at_most_five_times(monkeypatc
     assert outcomes.count("locked") == 50 - checks["n"]
     with pytest.raises(LoginLocked):
         _sign_in(user.username, DEFAULT_PASSWORD, ip="10.8.8.8")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_at_many_accounts_from_one_address_are_bounded(monkeypatch, settings):
+    users = UserFactory.create_batch(20)
+    checks = {"n": 0}
+    counter_lock = threading.Lock()
+    original = User.check_password
+
+    def counting_check(self, raw_password):
+        with counter_lock:
+            checks["n"] += 1
+        time.sleep(0.002)
+        return original(self, raw_password)
+
+    monkeypatch.setattr(User, "check_password", counting_check)
+    start = threading.Barrier(40)
+
+    def guess(i: int) -> str:
+        try:
+            start.wait()
+            target = users[i % len(users)]
+            result = authenticate_with_lockout(
+                request=_request("10.4.4.4"), identifier=target.username, password="guess"
+            )
+            return "signed-in" if result else "wrong"
+        except LoginLocked:
+            return "locked"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = list(pool.map(guess, range(40)))
+
+    # Every failure also counts against the shared address, which caps the total.
+    assert checks["n"] <= settings.MAX_LOGIN_ATTEMPTS
+    assert set(outcomes) <= {"wrong", "locked"}
+    assert outcomes.count("wrong") == checks["n"]

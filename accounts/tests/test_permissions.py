@@ -86,7 +86,9 @@ def test_permission_classes_check_the_role():
         def __init__(self, user):
             self.user = user
 
-    learner, moderator, admin = (UserFactory.build(role=r) for r in ("learner", "moderator", "admin"))
+    learner, moderator, admin = (
+        UserFactory.build(role=r) for r in ("learner", "moderator", "admin")
+    )
     assert not IsModerator().has_permission(Request(learner), None)
     assert IsModerator().has_permission(Request(moderator), None)
     assert not IsAdminRole().has_permission(Request(moderator), None)

@@ -12,6 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import ApiErrorBodySerializer
+
 from ..models import (
     ChatMessage,
     CollaborationSession,
@@ -33,17 +35,16 @@ class UserRefSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    client_op_id = serializers.CharField(required=False)
+class OperationErrorBodySerializer(ApiErrorBodySerializer):
+    client_op_id = serializers.CharField(
+        required=False, help_text="Edits only: the client_op_id of the refused edit."
+    )
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The error shape of every /api/ response that is not a success."""
+class OperationErrorSerializer(serializers.Serializer):
+    """The one error shape, plus the refused edit's client_op_id."""
 
-    error = ErrorDetailSerializer()
+    error = OperationErrorBodySerializer()
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import error_body
+from config.api import ApiErrorSerializer, error_body
 
 from .. import commit, history, permissions, selectors, services
 from ..filters import DocumentFilter
@@ -43,10 +43,10 @@ REF_PARAMETER = OpenApiParameter(
     "ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="The document's id or slug."
 )
 ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input."),
-    401: OpenApiResponse(s.ErrorSerializer, description="Not signed in."),
-    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed (code `forbidden`)."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such document, or not readable."),
+    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input."),
+    401: OpenApiResponse(ApiErrorSerializer, description="Not signed in."),
+    403: OpenApiResponse(ApiErrorSerializer, description="Not allowed (code `forbidden`)."),
+    404: OpenApiResponse(ApiErrorSerializer, description="No such document, or not readable."),
 }
 READ_ERRORS = {404: ERRORS[404]}
 
@@ -59,19 +59,21 @@ COMMIT_ERROR_STATUS = {
 OPERATION_ERRORS = {
     **ERRORS,
     400: OpenApiResponse(
-        s.ErrorSerializer, description="Malformed edit (code `invalid` or `invalid_operation`)."
+        s.OperationErrorSerializer,
+        description="Malformed edit (code `invalid` or `invalid_operation`).",
     ),
     409: OpenApiResponse(
-        s.ErrorSerializer,
+        s.OperationErrorSerializer,
         description="`revision_too_old`: the base revision is older than the kept history;"
         " reload the document.",
     ),
     413: OpenApiResponse(
-        s.ErrorSerializer, description="`document_too_large`: the edit would pass the limit."
+        s.OperationErrorSerializer,
+        description="`document_too_large`: the edit would pass the limit.",
     ),
 }
 HISTORY_GONE = OpenApiResponse(
-    s.ErrorSerializer,
+    ApiErrorSerializer,
     description="`history_unavailable`: the log no longer reaches that revision.",
 )
 
@@ -123,7 +125,7 @@ def _find_document(request: Request, ref: str, *, related: bool = False) -> Docu
         raise exceptions.NotFound()
     # Ids are checked first; slugs are never all digits (services._base_slug), and the
     # length bound keeps the number inside a bigint.
-    if ref.isdigit() and len(ref) <= 18:
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
         document = documents.filter(pk=int(ref)).first()
     if document is None:
         document = documents.filter(slug=ref).first()
@@ -163,27 +165,13 @@ def _detail_response(request: Request, document: Document, http_status: int = 20
     return Response(s.DocumentDetailSerializer(document, context=context).data, status=http_status)
 
 
-def _contains_nul(value: Any, depth: int = 0) -> bool:
-    """PostgreSQL cannot store NUL in text or JSON; refuse it before it reaches the database."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if depth > 3:
-        return False
-    if isinstance(value, list):
-        return any(_contains_nul(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return any(_contains_nul(item, depth + 1) for item in value.values())
-    return False
-
-
 # --- documents --------------------------------------------------------------------------------
 
 
 @extend_schema(tags=["documents"])
 class DocumentListCreateApi(CollaborationApi, generics.ListAPIView):
     serializer_class = s.DocumentListSerializer
-    filterset_class = DocumentFilter
-    filter_backends = [*generics.ListAPIView.filter_backends]
+    filterset_class = DocumentFilter  # with the default DjangoFilterBackend + OrderingFilter
     ordering_fields = ["updated_at", "created_at", "title"]
     ordering = ["-updated_at", "-id"]
 
@@ -206,8 +194,6 @@ class DocumentListCreateApi(CollaborationApi, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = s.DocumentCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if _contains_nul(data.validated_data["content"]):
-            raise exceptions.ValidationError({"content": ["NUL characters are not allowed."]})
         document = services.document_create(owner=request.user, **data.validated_data)
         return _detail_response(request, document, status.HTTP_201_CREATED)
 
@@ -335,11 +321,6 @@ class DocumentOperationCreateApi(CollaborationApi):
         data.is_valid(raise_exception=True)
         edit = data.validated_data
         client_op_id = edit["client_op_id"] or f"api-{uuid.uuid4()}"
-        if _contains_nul(edit["ops"]) or _contains_nul(edit["simple"]):
-            return _commit_error_response(
-                commit.CommitError("invalid_operation", "text may not contain NUL characters"),
-                client_op_id,
-            )
         result = services.document_apply_operation(
             document_id=document.pk,
             user=request.user,
@@ -457,13 +438,13 @@ class DocumentDiffApi(CollaborationApi):
         if not query.is_valid():
             errors = {("from" if k == "from_" else k): v for k, v in query.errors.items()}
             raise exceptions.ValidationError(errors)
-        to_revision = query.validated_data.get("to", document.revision)
+        current = document.revision
+        to_revision = query.validated_data.get("to", current)
+        if to_revision > current:
+            raise exceptions.ValidationError({"to": [f"The document is at revision {current}."]})
         from_revision = query.validated_data.get("from_", max(to_revision - 1, 0))
-        for name, value in (("from", from_revision), ("to", to_revision)):
-            if value > document.revision:
-                raise exceptions.ValidationError(
-                    {name: [f"The document is at revision {document.revision}."]}
-                )
+        if from_revision > current:
+            raise exceptions.ValidationError({"from": [f"The document is at revision {current}."]})
         result = history.diff(
             document_id=document.pk, from_revision=from_revision, to_revision=to_revision
         )
@@ -566,7 +547,7 @@ def _int_param(
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise exceptions.ValidationError({name: ["Must be a whole number."]})
     value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):

@@ -186,7 +186,7 @@ def test_retrieve_by_id_or_slug(doc, owner):
     assert client_for(owner).get(f"/api/documents/{doc.pk}").json()["can_manage"] is True
 
 
-@pytest.mark.parametrize("ref", ["999999", "no-such-doc", "9" * 40, "%00", "x" * 300])
+@pytest.mark.parametrize("ref", ["999999", "no-such-doc", "9" * 40, "%00", "x" * 300, "%C2%B2"])
 def test_unknown_refs_are_404(ref):
     assert_error(client_for().get(f"/api/documents/{ref}/"), 404, "not_found")
 
@@ -224,7 +224,9 @@ def test_patch_metadata(doc, owner):
     doc.refresh_from_db()
     assert doc.content == "hello"
 
-    assert_error(client_for(owner).patch(f"/api/documents/{doc.pk}/", {"title": ""}), 400, "invalid")
+    assert_error(
+        client_for(owner).patch(f"/api/documents/{doc.pk}/", {"title": ""}), 400, "invalid"
+    )
     assert_error(client_for(owner).put(f"/api/documents/{doc.pk}/", {}), 405, "method_not_allowed")
 
 
@@ -237,7 +239,9 @@ def test_patch_and_delete_need_owner_or_moderator(doc, owner):
     assert_error(client_for().delete(f"/api/documents/{doc.pk}/"), 401, "not_authenticated")
 
     moderator = UserFactory(role=Role.MODERATOR)
-    assert client_for(moderator).patch(f"/api/documents/{doc.pk}/", {"title": "M"}).status_code == 200
+    assert (
+        client_for(moderator).patch(f"/api/documents/{doc.pk}/", {"title": "M"}).status_code == 200
+    )
     assert client_for(moderator).delete(f"/api/documents/{doc.pk}/").status_code == 204
     assert not Document.objects.filter(pk=doc.pk).exists()
 
@@ -430,7 +434,12 @@ def test_duplicate_client_op_id_changes_nothing(doc, owner):
     again = post_op(client, doc, {"revision": 0, "client_op_id": "same", "ops": [5, "!"]})
     assert first.status_code == 201
     assert again.status_code == 200
-    assert again.json() == {"revision": 1, "client_op_id": "same", "ops": [5, "!"], "duplicate": True}
+    assert again.json() == {
+        "revision": 1,
+        "client_op_id": "same",
+        "ops": [5, "!"],
+        "duplicate": True,
+    }
     doc.refresh_from_db()
     assert (doc.content, doc.revision) == ("hello!?", 2)
 

@@ -13,7 +13,6 @@ from accounts.tests.factories import UserFactory
 from collaboration import ot, realtime
 from collaboration.models import (
     ChatMessage,
-    Document,
     DocumentMember,
     EditPolicy,
     MemberRole,
@@ -119,7 +118,9 @@ async def test_document_found_by_slug():
     user = await make_user()
     document = await make_doc(title="Attention", content="x")
     client = await Client.open()
-    await client.send({"type": "authenticate", "token": token_for(user), "document_id": "attention"})
+    await client.send(
+        {"type": "authenticate", "token": token_for(user), "document_id": "attention"}
+    )
     frame = await client.recv()
     assert frame["type"] == "authenticated"
     assert frame["document_id"] == str(document.pk)
@@ -163,7 +164,9 @@ async def test_concurrent_edits_are_transformed_and_converge():
     document = await reload(document)
     assert document.revision == 2
     # The later-committed insert lands first (the contract's tie-break).
-    stored = await sync_to_async(list)(Operation.objects.filter(document=document).order_by("revision"))
+    stored = await sync_to_async(list)(
+        Operation.objects.filter(document=document).order_by("revision")
+    )
     first, second = stored
     first_text = ot.apply("abc", first.ops)
     assert ot.apply(first_text, second.ops) == document.content
@@ -200,12 +203,19 @@ async def test_resubmitted_op_is_acked_with_its_original_revision_and_not_applie
     user, other = await make_user(), await make_user()
     document = await make_doc(content="")
     client, _ = await join(user, document)
-    await client.send({"type": "edit", "revision": 0, "client_op_id": "dup", "edit": {"ops": ["a"]}})
+    await client.send(
+        {"type": "edit", "revision": 0, "client_op_id": "dup", "edit": {"ops": ["a"]}}
+    )
     assert (await client.recv_type("ack"))["revision"] == 1
     writer, _ = await join(other, document)
     for i in range(3):
         await writer.send(
-            {"type": "edit", "revision": 1 + i, "client_op_id": f"w{i}", "edit": {"ops": [1 + i, "b"]}}
+            {
+                "type": "edit",
+                "revision": 1 + i,
+                "client_op_id": f"w{i}",
+                "edit": {"ops": [1 + i, "b"]},
+            }
         )
         await writer.recv_type("ack")
     await client.close()
@@ -332,7 +342,9 @@ async def test_cursor_typing_and_chat_relay():
     assert typing["is_typing"] is True
     assert typing["username"] == "alice"
 
-    await b.send({"type": "chat_message", "chat": {"message": "Hello everyone!", "message_type": "text"}})
+    await b.send(
+        {"type": "chat_message", "chat": {"message": "Hello everyone!", "message_type": "text"}}
+    )
     for client in (a, b):
         chat = await client.recv_type("chat_message")
         assert chat["message"] == "Hello everyone!"
@@ -393,7 +405,10 @@ def access_setup(db):
     stranger = UserFactory(username="stranger")
     moderator = UserFactory(username="mod", role="moderator")
     restricted = DocumentFactory(
-        owner=owner, content="secret", visibility=Visibility.RESTRICTED, edit_policy=EditPolicy.MEMBERS
+        owner=owner,
+        content="secret",
+        visibility=Visibility.RESTRICTED,
+        edit_policy=EditPolicy.MEMBERS,
     )
     DocumentMember.objects.create(document=restricted, user=editor, role=MemberRole.EDITOR)
     DocumentMember.objects.create(document=restricted, user=viewer, role=MemberRole.VIEWER)
@@ -423,7 +438,9 @@ async def test_access_matrix(access_setup, who, can_join, can_edit):
         return
     assert frame["type"] == "authenticated"
     assert frame["can_edit"] is can_edit
-    await client.send({"type": "edit", "revision": 0, "client_op_id": "e", "edit": {"ops": [6, "!"]}})
+    await client.send(
+        {"type": "edit", "revision": 0, "client_op_id": "e", "edit": {"ops": [6, "!"]}}
+    )
     reply = await client.recv_type("ack" if can_edit else "error")
     if can_edit:
         assert reply["revision"] == 1
@@ -491,9 +508,13 @@ async def test_gap_in_broadcasts_is_filled_from_the_log():
     # Commit behind the bus's back (as another process whose publish was lost).
     await sync_to_async(commit_operations, thread_sensitive=False)(
         document_id=document.pk,
-        pending=[PendingOperation(client_op_id="lost", base_revision=0, user_id=user.pk, ops=["x"])],
+        pending=[
+            PendingOperation(client_op_id="lost", base_revision=0, user_id=user.pk, ops=["x"])
+        ],
     )
-    await client.send({"type": "edit", "revision": 1, "client_op_id": "mine", "edit": {"ops": [1, "y"]}})
+    await client.send(
+        {"type": "edit", "revision": 1, "client_op_id": "mine", "edit": {"ops": [1, "y"]}}
+    )
     edit = await client.recv(timeout=5)
     assert edit["type"] == "edit"
     assert edit["revision"] == 1

@@ -138,11 +138,6 @@ def test_document_page_shows_last_editor(client, public_doc):
     assert "Eddie Editor" in body
 
 
-def test_document_page_has_no_edit_link_while_the_editor_url_does_not_exist(client, public_doc):
-    body = client.get(_doc_url(public_doc)).content.decode()
-    assert f"/docs/{public_doc.slug}/edit" not in body
-
-
 @pytest.mark.urls(__name__)
 def test_document_page_links_to_the_editor_once_it_is_routed(client, public_doc):
     body = client.get(_doc_url(public_doc)).content.decode()

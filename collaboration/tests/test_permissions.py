@@ -148,3 +148,73 @@ def test_public_open_document_needs_no_query(people, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert permissions.can_edit_document(people["outsider"], document)
         assert permissions.can_manage_document(people["owner"], document)
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def test_admin_pages_render_and_the_log_is_read_only(people, client):
+    from django.contrib.auth.models import Permission
+
+    from collaboration import services
+    from collaboration.models import ChatMessage, Operation
+
+    root = people["superuser"]
+    document = services.document_create(owner=people["owner"], title="Admin", content="abc")
+    services.document_apply_operation(
+        document_id=document.pk, user=root, base_revision=0, client_op_id="a", ops=[3, "d"]
+    )
+    services.chat_message_create(document=document, user=root, message="hello")
+    session = services.session_create(document=document, user=root)
+    operation = Operation.objects.get()
+    message = ChatMessage.objects.get()
+
+    client.force_login(root)
+    for url in (
+        "/admin/collaboration/document/",
+        f"/admin/collaboration/document/{document.pk}/change/",
+        "/admin/collaboration/document/add/",
+        "/admin/collaboration/operation/",
+        f"/admin/collaboration/operation/{operation.pk}/change/",
+        "/admin/collaboration/snapshot/",
+        "/admin/collaboration/collaborationsession/",
+        f"/admin/collaboration/collaborationsession/{session.pk}/change/",
+        "/admin/collaboration/chatmessage/",
+        "/admin/collaboration/tag/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/admin/collaboration/operation/add/").status_code == 403
+    change_page = client.get(f"/admin/collaboration/document/{document.pk}/change/")
+    assert b"must go through the commit path" in change_page.content
+
+    # Adding a document in the admin goes through the service: revision 0 and a snapshot.
+    response = client.post(
+        "/admin/collaboration/document/add/",
+        {
+            "title": "From admin",
+            "owner": people["owner"].pk,
+            "visibility": "public",
+            "edit_policy": "open",
+            "content": "start",
+            "members-TOTAL_FORMS": "0",
+            "members-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    created = Document.objects.get(title="From admin")
+    assert (created.slug, created.revision, created.snapshots.get().content) == (
+        "from-admin",
+        0,
+        "start",
+    )
+
+    # A staff moderator may delete chat messages but not touch the operation log.
+    moderator = people["moderator"]
+    moderator.is_staff = True
+    moderator.save()
+    moderator.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_operation", "view_chatmessage"])
+    )
+    client.force_login(moderator)
+    assert client.get(f"/admin/collaboration/operation/{operation.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/collaboration/chatmessage/{message.pk}/delete/").status_code == 200

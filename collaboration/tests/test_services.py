@@ -215,6 +215,7 @@ def test_duplicate_client_op_id_answers_the_original_revision(owner, broadcasts)
         (None, {"operation": "insert", "position": 9, "text": "x"}, "outside the document"),
         (None, {"operation": "move"}, "unknown operation"),
         (None, None, "exactly one"),
+        ([3, "a\x00"], None, "NUL"),
     ],
 )
 def test_bad_operations_are_refused_and_change_nothing(owner, ops, simple, message):
@@ -459,7 +460,7 @@ def test_chat_message_create(owner):
     )
     assert (message.message, message.message_type) == ("hi there", "code")
 
-    for bad in ("   ", "x" * 4001):
+    for bad in ("   ", "x" * 4001, "nul\x00"):
         with pytest.raises(ValidationError):
             services.chat_message_create(document=document, user=owner, message=bad)
     with pytest.raises(ValidationError):
@@ -470,3 +471,50 @@ def test_chat_message_create(owner):
     with pytest.raises(services.ActionForbidden):
         services.chat_message_create(document=private_doc, user=UserFactory(), message="x")
     assert ChatMessage.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_edits_on_one_base_all_land_in_order():
+    owner = UserFactory()
+    document = services.document_create(owner=owner, title="Race", content="base")
+    writers = [UserFactory() for _ in range(10)]
+    barrier = threading.Barrier(len(writers))
+    errors: list[str] = []
+
+    def write(index, user):
+        try:
+            barrier.wait(timeout=10)
+            result = services.document_apply_operation(
+                document_id=document.pk,
+                user=user,
+                base_revision=0,
+                client_op_id=f"w{index}",
+                ops=[4, f"<{index}>"],
+            )
+            if not result.committed:
+                errors.append(repr(result.error))
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=pair) for pair in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+
+    assert errors == []
+    document.refresh_from_db()
+    assert document.revision == 10
+    rows = list(Operation.objects.filter(document=document).order_by("revision"))
+    assert [row.revision for row in rows] == list(range(1, 11))
+    # Every insert landed; each was transformed onto what was committed before it.
+    text = "base"
+    for row in rows:
+        text = ot.apply(text, row.ops)
+    assert text == document.content
+    assert sorted(document.content[4:].replace(">", ">\n").split()) == sorted(
+        f"<{i}>" for i in range(10)
+    )
