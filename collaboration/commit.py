@@ -179,6 +179,9 @@ def _transform_pending(state: DocumentState, pending: PendingOperation) -> tuple
             ops = ot.from_simple(
                 pending.simple or {}, _length_at(state, pending.base_revision, history)
             )
+        if any(isinstance(c, str) and "\x00" in c for c in ops):
+            # PostgreSQL text cannot hold NUL; refuse it here, not as a failed batch.
+            raise CommitError("invalid_operation", "text may not contain NUL characters")
         for committed in history:
             ops, _ = ot.transform(ops, committed)
         new_content = ot.apply(state.content, ops)

@@ -73,7 +73,7 @@ def _resolve_document(*, user, document_ref, session_id, conn_id) -> dict:
 
     document = None
     ref = str(document_ref)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         document = Document.objects.filter(pk=int(ref)).first()
     if document is None:
         document = Document.objects.filter(slug=ref).first()
@@ -85,7 +85,7 @@ def _resolve_document(*, user, document_ref, session_id, conn_id) -> dict:
 
     session = None
     if session_id not in (None, ""):
-        if not str(session_id).isdigit():
+        if not (str(session_id).isascii() and str(session_id).isdigit()):
             raise AccessRefused("not_found", "there is no such session", CLOSE_NOT_FOUND)
         session = CollaborationSession.objects.filter(
             pk=int(session_id), document=document, is_active=True

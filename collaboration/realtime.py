@@ -385,6 +385,7 @@ class DocumentHub:
         self.queue: list[_Queued] = []
         self.committing = False
         self.scheduled = False
+        self.solo = 0  # commits to make one op at a time (after a failed batch)
         self.awaiting_ack: dict[str, str] = {}  # client_op_id -> conn_id, in flight here
         self.subscribed = False
 
@@ -514,7 +515,9 @@ class DocumentHub:
         self.scheduled = False
         if not self.queue:
             return
-        batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+        size = 1 if self.solo > 0 else MAX_BATCH
+        self.solo = max(0, self.solo - 1)
+        batch, self.queue = self.queue[:size], self.queue[size:]
         self.committing = True
         try:
             results, state = await run_db(
@@ -527,6 +530,13 @@ class DocumentHub:
         except Exception as exc:
             self.state = None
             self.committing = False
+            if len(batch) > 1 and type(exc).__name__ != "DoesNotExist":
+                # One bad op must not sink its neighbours: retry them one at a time.
+                logger.warning("batch of %d failed (%s); retrying one by one", len(batch), exc)
+                self.queue[:0] = batch
+                self.solo = len(batch)
+                self._reschedule()
+                return
             for queued in batch:
                 self.awaiting_ack.pop(queued.pending.client_op_id, None)
             if type(exc).__name__ == "DoesNotExist":

@@ -16,13 +16,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.roles import Role
-
-from .models import Document, DocumentMember, Operation, Tag, Visibility
+from .models import Document, Operation, Tag, Visibility
+from .permissions import readable_documents
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -37,19 +36,8 @@ def _is_signed_in(user: User | AnonymousUser | None) -> bool:
 
 
 def document_visible_queryset(user: User | AnonymousUser | None) -> QuerySet[Document]:
-    """Every document `user` may read (anonymous users and None see public documents only)."""
-    documents = Document.objects.all()
-    if not _is_signed_in(user):
-        return documents.filter(visibility=Visibility.PUBLIC)
-    if user.has_role(Role.MODERATOR):
-        return documents
-    # Exists() rather than a join on members, so no duplicates and no DISTINCT are needed.
-    is_member = Exists(DocumentMember.objects.filter(document=OuterRef("pk"), user=user))
-    return documents.filter(
-        Q(visibility=Visibility.PUBLIC)
-        | Q(owner=user)
-        | (Q(visibility=Visibility.RESTRICTED) & is_member)
-    )
+    """Every document `user` may read (the rule itself lives in collaboration.permissions)."""
+    return readable_documents(user, Document.objects.all())
 
 
 def document_get_for_user(*, user: User | AnonymousUser | None, slug: str) -> Document:

@@ -105,6 +105,9 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for the write lock instead of failing at once when two threads write.
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Take the write lock at BEGIN: a read-then-write transaction otherwise fails at
+    # once with "database is locked" instead of waiting its turn.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     # A file (not :memory:) keeps connection handling realistic for socket tests.
     # Named per process so that two test runs on one machine never share a file.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
@@ -152,7 +155,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Drops operations older than OPERATION_RETENTION (a no-op while it is 0).
+    "prune-operations": {"task": "collaboration.prune_operations", "schedule": 3600},
+    "prune-login-throttles": {"task": "accounts.prune_login_throttles", "schedule": 3600},
+}
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
@@ -33,6 +34,9 @@ async def _registry_cleanup():
     if registry is not None:
         await registry.stop()
         realtime.Registry._by_loop.pop(id(loop), None)
+    # The helpers above ran ORM calls in asgiref's shared thread: close what they opened,
+    # or the next test (possibly one without database access) inherits the connection.
+    await sync_to_async(connections.close_all)()
 
 
 def token_for(user, lifetime=None) -> str:
@@ -249,6 +253,8 @@ async def test_bad_frames_get_errors_and_change_nothing():
         {"type": "edit", "revision": 7, "client_op_id": "x3", "edit": {"ops": [3, "z"]}},
         {"type": "edit", "revision": "0", "client_op_id": "x4", "edit": {"ops": [3]}},
         {"type": "edit", "revision": 0, "client_op_id": "x5", "edit": "nope"},
+        {"type": "edit", "revision": 0, "client_op_id": "x7", "edit": {"ops": [3, "a\x00b"]}},
+        {"type": "edit", "revision": 0, "client_op_id": "x8", "edit": {"ops": [3, "\ud800"]}},
         {
             "type": "edit",
             "revision": 0,

@@ -336,10 +336,10 @@ def test_prune_task_runs_for_every_document_when_enabled(owner, settings):
             edit(document, owner, revision, [revision, "x"] if revision else ["x"])
 
     settings.OPERATION_RETENTION = 0
-    assert tasks.prune_operations_task.delay().get() == 0
+    assert tasks.prune_operations_task.apply().get() == 0
     settings.OPERATION_RETENTION = 1
     # Snapshots at 0, 2 and 4; keeping 1 cuts at 3, so 1..2 go (the snapshot at 2 covers them).
-    assert tasks.prune_operations_task.delay().get() == 4
+    assert tasks.prune_operations_task.apply().get() == 4
     assert sorted(Operation.objects.values_list("revision", flat=True)) == [3, 3, 4, 4]
 
 

@@ -1,0 +1,200 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real daphne process.
+
+The daphne subprocess shares pytest-django's test database: on SQLite the test database is
+a file (config/settings.py names it), on PostgreSQL a database both processes reach. Tests
+use `django_db(transaction=True)` so what they create is committed and visible to daphne.
+`make test` installs Chromium first (`make browser-deps`); without it these tests skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+PASSWORD = "browser-test-password-42"
+# Documents get ids no other test uses: the daphne process keeps per-document state in
+# memory for a moment after the last socket leaves, and SQLite reuses ids after a flush.
+_document_ids = itertools.count(50_000 + os.getpid() % 10_000 * 10)
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason="Chromium is not installed at /usr/bin/chromium "
+                        "(run `make browser-deps` as root, or apt-get install chromium)"
+                    )
+                )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(db: dict) -> str:
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    auth = db.get("USER") or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+
+
+class DaphneServer:
+    """daphne in a subprocess on a free port, against the test database."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+        env.update(
+            DATABASE_URL=_database_url(connection.settings_dict),
+            SECRET_KEY=settings.SECRET_KEY,
+            DEBUG="true",
+            LOG_LEVEL="WARNING",
+        )
+        if settings.REDIS_URL:
+            env["REDIS_URL"] = settings.REDIS_URL
+        else:
+            env.pop("REDIS_URL", None)
+        (ROOT / "test-output").mkdir(exist_ok=True)
+        self.log_path = ROOT / "test-output" / f"browser-daphne-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+             "config.asgi:application"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.15)
+        self.stop()
+        raise RuntimeError(f"daphne did not start; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def daphne_server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        server = DaphneServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+def make_user():
+    """A user whose password daphne can check quickly (the test process hashes with MD5)."""
+    from accounts.tests.factories import UserFactory
+
+    def make(**kwargs):
+        user = UserFactory(**kwargs)
+        # pbkdf2_sha256 is in daphne's hashers; few iterations keep each login fast.
+        user.password = PBKDF2PasswordHasher().encode(PASSWORD, secrets.token_hex(8), 1000)
+        user.save(update_fields=["password"])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_document():
+    from collaboration.tests.factories import DocumentFactory
+
+    def make(**kwargs):
+        kwargs.setdefault("pk", next(_document_ids))
+        return DocumentFactory(**kwargs)
+
+    return make
+
+
+async def login(context, server: DaphneServer, user, next_path: str = "/"):
+    """Signs in through the real login page; returns the page, now at next_path."""
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    await page.goto(f"{server.base_url}/accounts/login/?next={next_path}")
+    await page.fill("input[name=identifier]", user.username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form button[type=submit]")
+    await page.wait_for_url(f"{server.base_url}{next_path}")
+    return page
+
+
+async def wait_connected(page, timeout: float = 15_000) -> None:
+    await page.wait_for_function(
+        "() => window.learnaiEditor && learnaiEditor.client.status === 'connected'"
+        " && learnaiEditor.client.pendingCount() === 0",
+        timeout=timeout,
+    )
+
+
+async def editor_state(page) -> dict:
+    return await page.evaluate(
+        """() => ({
+            text: learnaiEditor.view.state.doc.toString(),
+            status: learnaiEditor.client.status,
+            pending: learnaiEditor.client.pendingCount(),
+            revision: learnaiEditor.client.revision,
+        })"""
+    )
