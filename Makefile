@@ -14,12 +14,15 @@ DAPHNE_FLAGS ?= --websocket_timeout -1 --websocket_connect_timeout 10 \
 	--websocket-max-message-size 2097152 --websocket-max-frame-size 2097152 \
 	--application-close-timeout 10
 
-.PHONY: help install run serve migrate seed test test-fast lint format check-migrations schemathesis clean
+.PHONY: help install run serve migrate seed test test-fast lint format check-migrations schemathesis clean \
+	browser-deps js-deps js-build js-test
 
 help:
 	@echo "make run    - install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL to use services)"
 	@echo "make lint   - ruff check + ruff format --check"
+	@echo "make js-build - rebuild static/vendor/editor.bundle.js from frontend/ (needs Node; commit the result)"
+	@echo "make js-test  - the editor's JavaScript tests (node --test frontend/tests/)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +49,40 @@ run: migrate
 	@echo ""
 	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) config.asgi:application
 
-test: install
+test: install browser-deps js-deps
 	$(BIN)/python -m pytest -q
+	@$(MAKE) --no-print-directory js-test
+
+# Chromium for tests/browser (Debian's package; Playwright's own browser downloads are not
+# used). Installed only when missing and only as root; otherwise those tests skip.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)..."; \
+		( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ) \
+			|| echo "warning: could not install chromium; the browser tests will be skipped" >&2; \
+	fi
+
+# The editor's npm packages (only to build the bundle and run the JS tests: `make run`
+# serves the committed static/vendor/editor.bundle.js and needs no Node).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		( npm ci --no-audit --no-fund --loglevel=error && touch $@ ) \
+			|| echo "warning: npm ci failed; JavaScript tests that need packages will skip" >&2; \
+	else \
+		echo "npm not found: skipping the editor's JavaScript dependencies" >&2; \
+	fi
+
+js-deps: node_modules/.package-lock.json
+
+js-build: js-deps
+	npm run build
+
+js-test: js-deps
+	@if command -v node >/dev/null 2>&1; then \
+		node --test frontend/tests/; \
+	else \
+		echo "node not found: skipping the editor's JavaScript tests" >&2; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -94,6 +94,8 @@ class ReplicaClient:
         self.joined.set()
         if self.inflight is not None:  # resend what was never acknowledged
             await self._send_op(*self.inflight)
+        else:  # ops_since held our in-flight op: its ack; what was typed since goes now
+            await self._maybe_send_buffer()
 
     async def close(self) -> None:
         self.closed_by_us = True
@@ -136,6 +138,8 @@ class ReplicaClient:
     async def edit(self, ops: list) -> None:
         self.text = ot.apply(self.text, ops)
         if self.inflight is None:
+            if self.buffer is not None:  # unsent edits go first, in the same op
+                ops, self.buffer = ot.compose(self.buffer, ops), None
             self.counter += 1
             op_id = f"{self.name}-{self.counter}"
             self.inflight = (op_id, ops)
@@ -160,6 +164,13 @@ class ReplicaClient:
             )
 
     async def _read(self) -> None:
+        try:
+            await self._read_frames()
+        except ProtocolError as exc:
+            self.stats.errors.append({"code": "client_protocol_error", "message": str(exc)})
+            raise
+
+    async def _read_frames(self) -> None:
         try:
             async for raw in self.ws:
                 frame = json.loads(raw)

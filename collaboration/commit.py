@@ -166,7 +166,9 @@ def _transform_pending(state: DocumentState, pending: PendingOperation) -> tuple
             "invalid_operation",
             f"revision {pending.base_revision} is ahead of the document (at {state.revision})",
         )
-    history = state.ops_after(pending.base_revision)
+    retention = settings.OPERATION_RETENTION
+    too_old = retention > 0 and pending.base_revision < state.revision - retention
+    history = None if too_old else state.ops_after(pending.base_revision)
     if history is None:
         raise CommitError(
             "revision_too_old",

@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")  # real environment variables still win
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")  # real environment variables still win
 
 # pytest sets PYTEST_VERSION itself; tests may then run without a SECRET_KEY.
 TESTING = "PYTEST_VERSION" in os.environ

@@ -2,9 +2,15 @@
 
 from urllib.parse import urlparse
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import is_same_domain, split_domain_port
+
+
+async def _deny(receive, send) -> None:
+    """Refuses the handshake (HTTP 403) without starting a consumer or touching the database."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})
 
 
 class OriginValidator:
@@ -23,8 +29,7 @@ class OriginValidator:
         if scope["type"] == "websocket":
             origin = dict(scope.get("headers", [])).get(b"origin")
             if origin is not None and not self.origin_allowed(origin.decode("latin1")):
-                denier = WebsocketDenier()
-                return await denier(scope, receive, send)
+                return await _deny(receive, send)
         return await self.application(scope, receive, send)
 
     @staticmethod

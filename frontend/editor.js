@@ -522,6 +522,9 @@ async function main() {
   });
   client.on("ack", () => {
     for (const frame of [...parkedCursors.values()]) placeCursor(frame);
+    // A selection over my own unacknowledged text went out collapsed (the server had no
+    // such text yet); now that it has, send the real one.
+    if (client.pendingCount() === 0) sendCursorSoon();
   });
   function dropCursors(userIds) {
     const ids = userIds.filter((id) => view.state.field(remoteCursors).has(id));

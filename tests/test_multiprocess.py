@@ -20,8 +20,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
@@ -189,6 +190,7 @@ def test_two_processes_converge_with_drops_redis_loss_and_a_dead_process(servers
         text, revision = await settle(clients, document.pk)
         for client in clients:
             await client.close()
+        await sync_to_async(connections.close_all)()
         return clients, stats, text, revision
 
     clients, stats, text, revision = asyncio.run(run())

@@ -528,3 +528,46 @@ async def test_gap_in_broadcasts_is_filled_from_the_log():
     assert ack == {"type": "ack", "client_op_id": "mine", "revision": 2}
     assert (await reload(document)).content == "xy"
     await client.close()
+
+
+async def test_api_key_joins_until_revoked():
+    from accounts import services as account_services
+
+    user = await make_user()
+    document = await make_doc(content="k")
+    api_key, raw = await sync_to_async(account_services.api_key_create)(user=user, name="bot")
+    client = await Client.open()
+    await client.send({"type": "authenticate", "token": raw, "document_id": str(document.pk)})
+    assert (await client.recv())["type"] == "authenticated"
+    await client.close()
+
+    await sync_to_async(account_services.api_key_revoke)(api_key=api_key)
+    client = await Client.open()
+    await client.send({"type": "authenticate", "token": raw, "document_id": str(document.pk)})
+    assert (await client.recv())["code"] == "not_authenticated"
+    assert (await client.recv())["code"] == 4401
+
+
+async def test_edit_older_than_the_kept_log_gets_revision_too_old(settings):
+    from collaboration import services
+
+    settings.SNAPSHOT_EVERY = 2
+    settings.OPERATION_RETENTION = 2
+    user = await make_user()
+    document = await make_doc(content="")
+    client, _ = await join(user, document)
+    for revision in range(6):
+        await client.send(
+            {"type": "edit", "revision": revision, "client_op_id": f"h{revision}",
+             "edit": {"ops": [revision, "x"] if revision else ["x"]}}
+        )  # fmt: skip
+        await client.recv_type("ack")
+    pruned = await sync_to_async(services.operations_prune)(document_id=document.pk, keep=2)
+    assert pruned > 0
+    await client.send(
+        {"type": "edit", "revision": 1, "client_op_id": "stale", "edit": {"ops": [1, "y"]}}
+    )
+    error = await client.recv_type("error")
+    assert (error["code"], error["client_op_id"]) == ("revision_too_old", "stale")
+    assert (await reload(document)).content == "xxxxxx"
+    await client.close()
