@@ -30,7 +30,9 @@ const result = await esbuild.build({
 });
 
 const size = statSync(outfile).size;
-const inputs = Object.entries(result.metafile.outputs[relative(process.cwd(), outfile)]?.inputs ?? {});
+const inputs = Object.entries(
+  result.metafile.outputs[relative(process.cwd(), outfile)]?.inputs ?? {},
+);
 const byPackage = new Map();
 for (const [path, { bytesInOutput }] of inputs) {
   const match = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);

@@ -62,7 +62,7 @@ export class CollabClient {
    * @param {string} options.documentId
    * @param {number|string} options.userId
    * @param {string} options.url  the ws:// or wss:// URL of /ws/collab/
-   * @param {{getText(): string, setText(text: string): void, applyRemote(ops: Array): void}} options.doc
+   * @param {object} options.doc  {getText(): string, setText(text), applyRemote(ops)}
    * @param {number} options.revision  revision of the text the page started with
    * @param {Storage} [options.storage]
    * @param {string} [options.storageKey]  defaults to storageKey(documentId, userId)
@@ -97,7 +97,8 @@ export class CollabClient {
     this.participants = [];
     this.history = []; // [{revision, ops}] recent server ops, oldest first
 
-    this.status = "idle"; // idle connecting connected reconnecting offline conflict signed_out not_found closed
+    // idle, connecting, connected, reconnecting, offline, conflict, signed_out, not_found, closed
+    this.status = "idle";
     this.conflict = null; // {code, message, text}
     this.socket = null;
     this.live = false; // authenticated on the current socket
@@ -573,7 +574,8 @@ export class CollabClient {
   applyServerOp(entry) {
     const { revision } = entry;
     if (revision <= this.revision) return;
-    if (revision !== this.revision + 1) throw new Error(`revision ${revision} after ${this.revision}`);
+    if (revision !== this.revision + 1)
+      throw new Error(`revision ${revision} after ${this.revision}`);
     if (this.inflight && entry.client_op_id === this.inflight.id) {
       this.acknowledge(revision); // our own op, seen after a reconnect: it IS the ack
       return;
@@ -597,7 +599,8 @@ export class CollabClient {
 
   remember(revision, ops) {
     this.history.push({ revision, ops });
-    if (this.history.length > HISTORY_SIZE) this.history.splice(0, this.history.length - HISTORY_SIZE);
+    if (this.history.length > HISTORY_SIZE)
+      this.history.splice(0, this.history.length - HISTORY_SIZE);
   }
 
   onError(frame) {
@@ -606,10 +609,13 @@ export class CollabClient {
       if (frame.code === "rate_limited" || frame.code === "internal_error") {
         const wait = Number.isFinite(frame.retry_after_ms) ? frame.retry_after_ms : 1000;
         if (this.retryTimer !== null) this.clearTimeout(this.retryTimer);
-        this.retryTimer = this.setTimeout(() => {
-          this.retryTimer = null;
-          if (this.live && this.inflight?.id === id) this.sendInflight();
-        }, Math.max(50, wait));
+        this.retryTimer = this.setTimeout(
+          () => {
+            this.retryTimer = null;
+            if (this.live && this.inflight?.id === id) this.sendInflight();
+          },
+          Math.max(50, wait),
+        );
         return;
       }
       if (FATAL_EDIT_ERRORS.has(frame.code)) {
@@ -637,14 +643,12 @@ export class CollabClient {
     if (this.status === "conflict") throw new Error("the editor is not syncing");
     ops = normalize(ops);
     if (!ops.length || ops.every((c) => typeof c === "number" && c > 0)) return;
-    if (this.buffer) {
-      this.buffer = { ops: compose(this.buffer.ops, ops), count: this.buffer.count + 1 };
-    } else if (this.inflight || !this.live) {
-      this.buffer = { ops, count: 1 };
-    } else {
-      this.inflight = this.newInflight(ops, 1);
-      this.sendInflight();
-    }
+    // Unsent edits always go first, in the same op: buffer, then send it if nothing is in
+    // flight (so a buffer left over from a rejoin can never be overtaken).
+    this.buffer = this.buffer
+      ? { ops: compose(this.buffer.ops, ops), count: this.buffer.count + 1 }
+      : { ops, count: 1 };
+    if (this.live && !this.inflight) this.flush(false);
     this.scheduleSave(true);
     this.emit("status", this.snapshot());
   }

@@ -48,6 +48,7 @@ import { changesToOps, cpCount, cpOffset, diffChange, offsetOf, opsToChanges } f
 
 const CURSOR_TTL_MS = 30000;
 const CURSOR_THROTTLE_MS = 120;
+const CURSOR_REFRESH_MS = 12000;
 const TYPING_IDLE_MS = 2500;
 const REMOTE_TYPING_TTL_MS = 6000;
 const PREVIEW_DELAY_MS = 120;
@@ -144,7 +145,11 @@ const highlight = HighlightStyle.define([
   { tag: tags.emphasis, fontStyle: "italic" },
   { tag: tags.strikethrough, textDecoration: "line-through" },
   { tag: [tags.link, tags.url], color: "#3451b2", textDecoration: "underline" },
-  { tag: tags.monospace, fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", color: "#9a3412" },
+  {
+    tag: tags.monospace,
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace",
+    color: "#9a3412",
+  },
   { tag: [tags.processingInstruction, tags.meta, tags.contentSeparator], color: "#8a94a6" },
   { tag: tags.quote, color: "#5b6675", fontStyle: "italic" },
   { tag: tags.list, color: "#3451b2" },
@@ -174,7 +179,9 @@ const theme = EditorView.theme({
 // its markdown() helper, which would pull HTML, CSS and JavaScript parsers into the bundle.
 function markdownSupport() {
   const parser = markdownLanguage.parser.configure(
-    parseCode({ codeParser: (info) => (/^(py|python)\b/i.test(info) ? pythonLanguage.parser : null) }),
+    parseCode({
+      codeParser: (info) => (/^(py|python)\b/i.test(info) ? pythonLanguage.parser : null),
+    }),
   );
   const language = new Language(markdownLanguage.data, parser, [], "markdown");
   return new LanguageSupport(language, [Prec.high(keymap.of(markdownKeymap))]);
@@ -254,11 +261,14 @@ function throttle(fn, ms) {
       last = Date.now();
       fn();
     } else if (timer === null) {
-      timer = setTimeout(() => {
-        timer = null;
-        last = Date.now();
-        fn();
-      }, Math.max(wait, 0));
+      timer = setTimeout(
+        () => {
+          timer = null;
+          last = Date.now();
+          fn();
+        },
+        Math.max(wait, 0),
+      );
     }
   };
 }
@@ -269,7 +279,11 @@ async function chooseStorageKey(documentId, userId) {
   const locks = navigator.locks;
   if (!locks?.request) return primary;
   const granted = await new Promise((resolve) => {
-    const options = typeof AbortSignal.timeout === "function" ? { signal: AbortSignal.timeout(1500) } : { ifAvailable: true };
+    // Wait a moment for the lock: on a reload the previous page may still be letting go.
+    const options =
+      typeof AbortSignal.timeout === "function"
+        ? { signal: AbortSignal.timeout(1500) }
+        : { ifAvailable: true };
     locks
       .request(primary, options, (lock) => {
         if (!lock) {
@@ -310,18 +324,6 @@ async function main() {
   if (!dataNode || !root) return;
   const data = JSON.parse(dataNode.textContent);
   const me = data.user;
-
-  // Views on phones: Write / Preview / Chat tabs.
-  for (const tab of root.querySelectorAll("[data-show]")) {
-    tab.addEventListener("click", () => {
-      root.dataset.view = tab.dataset.show;
-      for (const other of root.querySelectorAll("[data-show]")) {
-        other.setAttribute("aria-selected", String(other === tab));
-      }
-      if (tab.dataset.show === "chat") unread.reset();
-      if (tab.dataset.show === "preview") renderPreview();
-    });
-  }
 
   // --- preview ---
   const md = new Marked({ gfm: true, breaks: false, async: false });
@@ -449,9 +451,13 @@ async function main() {
     const texts = {
       idle: "Starting…",
       connecting: "Connecting…",
-      connected: pending ? `Saving ${plural(pending, "edit", "edits")}…` : "Connected · all changes saved",
+      connected: pending
+        ? `Saving ${plural(pending, "edit", "edits")}…`
+        : "Connected · all changes saved",
       reconnecting: `Reconnecting…${unsaved}`,
-      offline: `Offline${pending ? ` · ${plural(pending, "edit", "edits")} kept in this browser` : ""}`,
+      offline: pending
+        ? `Offline · ${plural(pending, "edit", "edits")} kept in this browser`
+        : "Offline",
       conflict: "Not syncing",
       signed_out: `Signed out${unsaved}`,
       not_found: "Document unavailable",
@@ -479,11 +485,17 @@ async function main() {
       item.title = p.user_id === me.id ? `${p.username} (you)` : p.username;
       const avatar = el("span", "avatar-dot", initials(p.username));
       avatar.style.backgroundColor = p.color;
-      item.append(avatar, el("span", "participant-name", p.user_id === me.id ? `${p.username} (you)` : p.username));
+      item.append(
+        avatar,
+        el("span", "participant-name", p.user_id === me.id ? `${p.username} (you)` : p.username),
+      );
       participantsEl.append(item);
     }
     const count = $("participant-count");
-    if (count) count.textContent = participants.length ? plural(participants.length, "person", "people") + " here" : "";
+    if (count)
+      count.textContent = participants.length
+        ? plural(participants.length, "person", "people") + " here"
+        : "";
   }
 
   // --- remote cursors ---
@@ -553,6 +565,9 @@ async function main() {
       column: cpCount(d, line.from, head),
     });
   }, CURSOR_THROTTLE_MS);
+  // Others drop cursors not refreshed for 30 s (that is how a vanished user's cursor goes
+  // away); refresh ours while we are here, even when it does not move.
+  setInterval(sendCursorSoon, CURSOR_REFRESH_MS);
 
   // --- typing ---
   let typingTimer = null;
@@ -698,7 +713,9 @@ async function main() {
     } catch {
       if (!before) {
         const empty = $("chat-empty");
-        if (empty) empty.textContent = "Chat history is not available right now; new messages still appear here.";
+        if (empty)
+          empty.textContent =
+            "Chat history is not available right now; new messages still appear here.";
       }
     }
   }
@@ -757,7 +774,9 @@ async function main() {
     const area = $("conflict-text");
     const ok =
       !area.value ||
-      window.confirm("Reload the latest version? Your text above will be gone unless you copied it.");
+      window.confirm(
+        "Reload the latest version? Your text above will be gone unless you copied it.",
+      );
     if (!ok) return;
     client.discardPending();
     location.reload();
@@ -778,11 +797,24 @@ async function main() {
     if (document.visibilityState === "hidden") client.save();
   });
 
+  // Views on phones: Write / Preview / Chat tabs.
+  for (const tab of root.querySelectorAll("[data-show]")) {
+    tab.addEventListener("click", () => {
+      root.dataset.view = tab.dataset.show;
+      for (const other of root.querySelectorAll("[data-show]")) {
+        other.setAttribute("aria-selected", String(other === tab));
+      }
+      if (tab.dataset.show === "chat") unread.reset();
+      if (tab.dataset.show === "preview") renderPreview();
+    });
+  }
+
   if (client.restore()) {
     const note = $("restored-note");
     if (note) {
       note.hidden = false;
-      note.textContent = `Restored ${plural(client.pendingCount(), "edit", "edits")} you made while offline; they are sent when the connection is back.`;
+      const edits = plural(client.pendingCount(), "edit", "edits");
+      note.textContent = `Restored ${edits} you made while offline; they are sent when the connection is back.`;
       setTimeout(() => {
         note.hidden = true;
       }, 8000);

@@ -236,7 +236,12 @@ describe("CollabClient", () => {
     const env = setup();
     connectAll(env);
     const [client] = env.clients;
-    client.receive({ type: "error", code: "invalid_operation", message: "x", client_op_id: "nope" });
+    client.receive({
+      type: "error",
+      code: "invalid_operation",
+      message: "x",
+      client_op_id: "nope",
+    });
     assert.equal(client.status, "connected", "errors for other ops do not stop it");
     type(client, ins("hello", 0, "a"));
     client.receive({
@@ -406,11 +411,14 @@ describe("CollabClient", () => {
           const pos = Math.floor(rng() * (n - 1));
           type(client, del(text, pos, 1 + Math.floor(rng() * Math.min(3, n - pos - 1))));
         } else if (r < 0.4) {
-          const piece = Array.from("x😀y中").slice(0, 1 + Math.floor(rng() * 4)).join("");
+          const piece = Array.from("x😀y中")
+            .slice(0, 1 + Math.floor(rng() * 4))
+            .join("");
           type(client, ins(text, Math.floor(rng() * (n + 1)), piece));
         } else if (r < 0.42) {
           const live = env.network.live();
-          if (live.length) env.network.cut(live[Math.floor(rng() * live.length)], { keepUplink: 1 });
+          if (live.length)
+            env.network.cut(live[Math.floor(rng() * live.length)], { keepUplink: 1 });
         } else if (r < 0.45) {
           env.clock.advance(2000);
         } else {

@@ -130,7 +130,9 @@ test("diffChange keeps surrogate pairs whole", () => {
       assert.equal(change, null);
       continue;
     }
-    const result = ChangeSet.of([change], a.length).apply(Text.of([a])).toString();
+    const result = ChangeSet.of([change], a.length)
+      .apply(Text.of([a]))
+      .toString();
     assert.equal(result, b);
     assert.ok(!/[\uDC00-\uDFFF]/.test(change.insert[0] ?? ""), `${a} -> ${b}`);
   }

@@ -168,7 +168,8 @@ export class FakeServer {
       this.log.push(entry);
       this.committed.set(id, this.revision);
       for (const other of this.sockets) {
-        if (other === conn) other.toClient({ type: "ack", client_op_id: id, revision: this.revision });
+        if (other === conn)
+          other.toClient({ type: "ack", client_op_id: id, revision: this.revision });
         else other.toClient({ type: "edit", ...entry });
       }
     } catch (error) {

@@ -46,7 +46,9 @@ self.addEventListener("activate", (event) => {
 async function trimPages() {
   const cache = await caches.open(PAGE_CACHE);
   const keys = await cache.keys();
-  await Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map((k) => cache.delete(k)));
+  await Promise.all(
+    keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map((k) => cache.delete(k)),
+  );
 }
 
 function cacheable(response) {
@@ -63,13 +65,18 @@ async function staticFirst(request) {
 }
 
 function offlinePage() {
+  const css = (typeof SHELL !== "undefined" && SHELL[0]) || "/static/css/site.css";
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline</title>
-<link rel="stylesheet" href="${(typeof SHELL !== "undefined" && SHELL[0]) || "/static/css/site.css"}"></head>
+<link rel="stylesheet" href="${css}"></head>
 <body><main class="container"><section class="card narrow"><h1>You are offline</h1>
 <p>This page has not been saved for offline reading yet. Pages you opened recently are
-available; try again when you are back online.</p><p><a href="/">Home</a></p></section></main></body></html>`;
-  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+available; try again when you are back online.</p><p><a href="/">Home</a></p>
+</section></main></body></html>`;
+  return new Response(html, {
+    status: 503,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+  });
 }
 
 async function pageNetworkFirst(event) {
@@ -77,7 +84,12 @@ async function pageNetworkFirst(event) {
   const cache = await caches.open(PAGE_CACHE);
   const network = fetch(request).then((response) => {
     if (cacheable(response)) {
-      event.waitUntil(cache.put(request, response.clone()).then(trimPages).catch(() => undefined));
+      event.waitUntil(
+        cache
+          .put(request, response.clone())
+          .then(trimPages)
+          .catch(() => undefined),
+      );
     }
     return response;
   });

@@ -89,7 +89,8 @@ class DaphneServer:
         else:
             env.pop("REDIS_URL", None)
         (ROOT / "test-output").mkdir(exist_ok=True)
-        self.log_path = ROOT / "test-output" / f"browser-daphne-{self.port}.log"
+        # One file, overwritten each run: the access log of the last run, for debugging.
+        self.log_path = ROOT / "test-output" / "browser-daphne.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),

@@ -198,8 +198,11 @@ async def test_offline_edits_survive_a_reload_and_arrive_once(browser, daphne_se
     context_a = contexts[0]
 
     # The service worker controls the page once it is active; a reload lets it cache the
-    # editor page itself, so the page can come back while offline.
+    # editor page itself, so the page can come back while offline. Ada also reads the
+    # document page, which stays readable offline too.
     await page_a.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    reader = await context_a.new_page()
+    await reader.goto(f"{daphne_server.base_url}/docs/{document.slug}/")
     await page_a.reload()
     await wait_connected(page_a)
 
@@ -209,10 +212,21 @@ async def test_offline_edits_survive_a_reload_and_arrive_once(browser, daphne_se
     await page_a.locator("#conn-badge", has_text="kept in this browser").wait_for()
     # Meanwhile Lin keeps editing online.
     await type_at_end(page_b, "Lin online.")
+    await settled([page_b], document.pk)
+
+    # The document page Ada read comes back offline: the cached copy, without Lin's edit.
+    response = await reader.reload()
+    assert response.from_service_worker
+    await reader.locator("h1.doc-page-title", has_text="Shared notes").wait_for()
+    article = await reader.text_content(".markdown")
+    assert "Attention 😀 is all you need." in article
+    assert "Lin online." not in article
+    await reader.close()
 
     # Reload while still offline: the page comes from the service worker's cache, the
     # pending edits from localStorage.
-    await page_a.reload()
+    response = await page_a.reload()
+    assert response.from_service_worker
     await page_a.wait_for_function("() => window.learnaiEditor !== undefined")
     state = await editor_state(page_a)
     assert "Written offline 😀 in a tunnel." in state["text"]
