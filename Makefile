@@ -50,8 +50,8 @@ run: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) config.asgi:application
 
 test: install browser-deps js-deps
-	$(BIN)/python -m pytest -q
 	@$(MAKE) --no-print-directory js-test
+	$(BIN)/python -m pytest -q
 
 # Chromium for tests/browser (Debian's package; Playwright's own browser downloads are not
 # used). Installed only when missing and only as root; otherwise those tests skip.

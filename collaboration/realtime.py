@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connections, reset_queries
+from django.db import connections, reset_queries
 
 from config import metrics
 
@@ -41,12 +41,16 @@ logger = logging.getLogger(__name__)
 
 PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
 HUB_LOG_SIZE = 1000
-GAP_WAIT_SECONDS = 0.15
+GAP_WAIT_SECONDS = 0.05
 WATCHDOG_SECONDS = 1.0
 DB_CHECK_SECONDS = 3.0
 OUTBOX_LIMIT = 20_000
-COMMIT_WORKERS = 4
-MAX_BATCH = 256
+# One committer per process forms the largest groups: one transaction for every document
+# with pending edits, instead of several threads fighting over the GIL.
+COMMIT_WORKERS = 1
+DB_THREADS = 4  # joins, gap fills, chat and the committer
+MAX_BATCH = 256  # operations of one document in one commit
+MAX_GROUP = 16  # documents committed together in one transaction
 
 PALETTE = [
     "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46a5a5", "#f032e6", "#7a9a01",
@@ -76,23 +80,29 @@ _db_executor: ThreadPoolExecutor | None = None
 def _executor() -> ThreadPoolExecutor:
     global _db_executor
     if _db_executor is None:
-        _db_executor = ThreadPoolExecutor(max_workers=COMMIT_WORKERS, thread_name_prefix="db")
+        _db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="db")
     return _db_executor
 
 
 async def run_db(func: Callable, /, *args, **kwargs):
-    """Runs ORM code in a small dedicated thread pool (bounded database connections)."""
+    """Runs ORM code in a small dedicated thread pool (bounded database connections).
+
+    Each of these few long-lived threads keeps its connection between calls (taking it
+    from the pool again for every commit costs more than the commit); a connection that
+    saw an error is closed, and the next call opens a fresh one.
+    """
 
     def call():
-        close_old_connections()
+        connection = connections["default"]
         try:
             return func(*args, **kwargs)
+        except Exception:
+            connection.close()
+            raise
         finally:
             if settings.TESTING:
                 # Test databases are dropped at the end; pooled threads must not hold them.
                 connections.close_all()
-            else:
-                close_old_connections()
             if settings.DEBUG:
                 reset_queries()  # DEBUG keeps every query; these threads never see a request end
 
@@ -150,7 +160,12 @@ class RedisBus:
 
         self.registry = registry
         self.url = url
-        self.client = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+        # A blocking pool: a burst of commands (200 sockets joining at once) waits for a
+        # free connection instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=64, timeout=5, socket_timeout=5, socket_connect_timeout=3
+        )
+        self.client = aioredis.Redis(connection_pool=pool)
         self.pubsub = None
         self.channels: set[str] = set()
         self.listener: asyncio.Task | None = None
@@ -323,9 +338,11 @@ def _sync_redis():
     if _sync_client is None:
         import redis
 
-        _sync_client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=3, socket_connect_timeout=3
-        )
+        pool = redis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=32, timeout=5, socket_timeout=3,
+            socket_connect_timeout=3,
+        )  # fmt: skip
+        _sync_client = redis.Redis(connection_pool=pool)
     return _sync_client
 
 
@@ -386,6 +403,7 @@ class DocumentHub:
         self.committing = False
         self.scheduled = False
         self.solo = 0  # commits to make one op at a time (after a failed batch)
+        self.publishing: asyncio.Task | None = None  # the latest publish, to chain the next
         self.awaiting_ack: dict[str, str] = {}  # client_op_id -> conn_id, in flight here
         self.subscribed = False
 
@@ -424,6 +442,7 @@ class DocumentHub:
         if self.buffer:
             if self.gap_since is None:
                 self.gap_since = time.monotonic()
+                self.registry.loop.call_later(GAP_WAIT_SECONDS, self.registry.gap_check, self)
         else:
             self.gap_since = None
 
@@ -511,45 +530,52 @@ class DocumentHub:
             self.scheduled = True
             self.registry.ready.put_nowait(self)
 
-    async def commit_pending(self) -> None:
+    def take_batch(self) -> list[_Queued]:
+        """The next operations to commit (one at a time after a failed batch)."""
         self.scheduled = False
-        if not self.queue:
-            return
         size = 1 if self.solo > 0 else MAX_BATCH
         self.solo = max(0, self.solo - 1)
         batch, self.queue = self.queue[:size], self.queue[size:]
-        self.committing = True
-        try:
-            results, state = await run_db(
-                commit_module.commit_operations,
-                document_id=self.document_id,
-                pending=[q.pending for q in batch],
-                state=self.state,
+        self.committing = bool(batch)
+        return batch
+
+    def commit_failed(self, batch: list[_Queued], exc: Exception, *, alone: bool) -> None:
+        """A commit raised: retry one by one, or report the error to the senders."""
+        self.state = None
+        self.committing = False
+        missing = type(exc).__name__ == "DoesNotExist"
+        if not missing and (len(batch) > 1 or not alone):
+            # One bad op must not sink its neighbours: retry them one at a time, alone.
+            logger.warning(
+                "commit of %d operations failed (%s); retrying one by one", len(batch), exc
             )
-            self.state = state
-        except Exception as exc:
-            self.state = None
-            self.committing = False
-            if len(batch) > 1 and type(exc).__name__ != "DoesNotExist":
-                # One bad op must not sink its neighbours: retry them one at a time.
-                logger.warning("batch of %d failed (%s); retrying one by one", len(batch), exc)
-                self.queue[:0] = batch
-                self.solo = len(batch)
-                self._reschedule()
-                return
-            for queued in batch:
-                self.awaiting_ack.pop(queued.pending.client_op_id, None)
-            if type(exc).__name__ == "DoesNotExist":
-                for queued in batch:
-                    self._send_error(queued, "not_found", "this document no longer exists")
-            else:
-                logger.exception("commit of %d operations failed", len(batch))
-                for queued in batch:
-                    self._send_error(
-                        queued, "internal_error", "the edit could not be saved; send it again"
-                    )
+            self.queue[:0] = batch
+            self.solo = len(batch)
             self._reschedule()
             return
+        for queued in batch:
+            self.awaiting_ack.pop(queued.pending.client_op_id, None)
+            if missing:
+                self._send_error(queued, "not_found", "this document no longer exists")
+            else:
+                self._send_error(
+                    queued, "internal_error", "the edit could not be saved; send it again"
+                )
+        if not missing:
+            logger.error("commit of an operation failed: %s", exc)
+        self._reschedule()
+
+    async def commit_done(
+        self,
+        batch: list[_Queued],
+        results: list[commit_module.CommitResult],
+        state,
+        caught_up: list[dict],
+    ) -> None:
+        """Acks, errors and broadcasts for a committed batch."""
+        self.state = state
+        if caught_up:  # revisions of other processes, read under the lock: no gap to wait on
+            self.receive(caught_up)
         self.committing = False
         done = time.perf_counter()
         committed, duplicates = [], []
@@ -576,7 +602,18 @@ class DocumentHub:
                 self.ack_duplicate(handle, result.client_op_id, result.revision)
         self._reschedule()
         if committed:
-            await self.registry.bus.publish(self.document_id, {"k": "ops", "frames": committed})
+            self._publish(committed)
+
+    def _publish(self, frames: list[dict]) -> None:
+        """Publishes in commit order without holding up the committer meanwhile."""
+        previous = self.publishing
+
+        async def publish() -> None:
+            if previous is not None:
+                await asyncio.shield(previous)
+            await self.registry.bus.publish(self.document_id, {"k": "ops", "frames": frames})
+
+        self.publishing = self.registry.loop.create_task(publish())
 
     def _reschedule(self) -> None:
         if self.queue and not self.scheduled:
@@ -703,6 +740,13 @@ class Registry:
             return []
         return [h.presence_info() for h in hub.sockets.values()]
 
+    def gap_check(self, hub: DocumentHub) -> None:
+        """A gap outlived GAP_WAIT_SECONDS: fetch the missing revisions from the log."""
+        if hub.gap_since is not None and time.monotonic() - hub.gap_since >= GAP_WAIT_SECONDS:
+            self.loop.create_task(self._fill_hub(hub))
+        elif hub.gap_since is not None:
+            self.loop.call_later(GAP_WAIT_SECONDS, self.gap_check, hub)
+
     def request_db_check(self) -> None:
         self.db_check_requested.set()
 
@@ -747,15 +791,44 @@ class Registry:
             hub.filling = False
 
     async def _commit_worker(self) -> None:
+        """Commits what is pending, for as many documents as are ready, in one transaction."""
         while True:
-            hub = await self.ready.get()
+            first = await self.ready.get()
+            hubs = [first]
+            while len(hubs) < MAX_GROUP and not self.ready.empty():
+                hubs.append(self.ready.get_nowait())
             try:
-                await hub.commit_pending()
+                # Hubs retrying after a failure go alone; the rest share one transaction.
+                alone = [h for h in hubs if h.solo > 0]
+                together = [h for h in hubs if h.solo == 0]
+                for group in ([together] if together else []) + [[h] for h in alone]:
+                    await self._commit_group(group)
             except Exception:
                 logger.exception("commit worker failed")
             finally:
-                if not hub.sockets:
-                    await self.release(hub)
+                for hub in hubs:
+                    if not hub.sockets:
+                        await self.release(hub)
+
+    async def _commit_group(self, hubs: list[DocumentHub]) -> None:
+        work = [(hub, hub.take_batch()) for hub in hubs]
+        work = [(hub, batch) for hub, batch in work if batch]
+        if not work:
+            return
+        try:
+            outcomes = await run_db(
+                commit_module.commit_documents,
+                [(hub.document_id, [q.pending for q in batch], hub.state) for hub, batch in work],
+            )
+        except Exception as exc:
+            for hub, batch in work:
+                hub.commit_failed(batch, exc, alone=len(work) == 1)
+            return
+        for (hub, batch), outcome in zip(work, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                hub.commit_failed(batch, outcome, alone=True)
+            else:
+                await hub.commit_done(batch, *outcome)
 
     async def _watchdog(self) -> None:
         """Fills gaps, notices silent documents, keeps presence alive."""

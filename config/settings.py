@@ -100,8 +100,16 @@ DATABASES = {
 }
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USING_POSTGRES:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A connection pool per process (psycopg_pool). Under ASGI every request may run in
+    # a thread of its own, so Django's persistent connections (CONN_MAX_AGE) would leave
+    # one connection behind per thread; the pool hands them back instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=16),
+        "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+    }
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for the write lock instead of failing at once when two threads write.

@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from accounts.tests.factories import UserFactory
 from bench.client import ReplicaClient, Stats
 from collaboration.models import Document, Operation
 from collaboration.tests.factories import DocumentFactory
+from tests.servers import database_url, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,28 +44,12 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    auth = db.get("USER") or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-
-
 class Server:
     def __init__(self, port: int):
         self.port = port
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
         env.update(
-            DATABASE_URL=database_url(),
+            DATABASE_URL=database_url(connection.settings_dict),
             REDIS_URL=settings.REDIS_URL,
             SECRET_KEY=settings.SECRET_KEY,
             DEBUG="true",

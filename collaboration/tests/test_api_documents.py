@@ -1,7 +1,6 @@
 """REST API: documents, members, tags and the operations endpoint."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
@@ -15,25 +14,9 @@ from collaboration.models import (
     Tag,
     Visibility,
 )
+from collaboration.tests.api_helpers import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code, body
-    assert body["error"]["message"]
-    assert "fields" in body["error"]
-    return body["error"]
 
 
 @pytest.fixture

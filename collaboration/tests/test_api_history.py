@@ -1,27 +1,13 @@
 """REST API: revisions, text at a revision, diff, restore, authorship and chat history."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from collaboration import services
 from collaboration.models import ChatMessage, EditPolicy, Snapshot
+from collaboration.tests.api_helpers import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 @pytest.fixture

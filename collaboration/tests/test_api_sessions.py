@@ -4,28 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from collaboration import services
 from collaboration.models import CollaborationSession, SessionParticipant, Visibility
+from collaboration.tests.api_helpers import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code, error
-    return error
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import itertools
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+
+from tests.servers import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,32 +55,15 @@ def pytest_collection_modifyitems(config, items):
                 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url(db: dict) -> str:
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    auth = db.get("USER") or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-
-
 class DaphneServer:
     """daphne in a subprocess on a free port, against the test database."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
         env.update(
-            DATABASE_URL=_database_url(connection.settings_dict),
+            DATABASE_URL=database_url(connection.settings_dict),
             SECRET_KEY=settings.SECRET_KEY,
             DEBUG="true",
             LOG_LEVEL="WARNING",
