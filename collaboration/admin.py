@@ -18,6 +18,7 @@ from .models import (
     CollaborationSession,
     Document,
     DocumentMember,
+    DocumentRead,
     Operation,
     SessionParticipant,
     Snapshot,
@@ -168,6 +169,18 @@ class SnapshotAdmin(ReadOnlyUnlessSuperuserAdmin):
     search_fields = ["document__title", "document__slug"]
     list_select_related = ["document"]
     readonly_fields = ["document", "revision", "content", "created_at"]
+    show_full_result_count = False
+
+
+@admin.register(DocumentRead)
+class DocumentReadAdmin(ReadOnlyUnlessSuperuserAdmin):
+    """Reads are recorded by collaboration.reads when a signed-in user opens a document."""
+
+    list_display = ["user", "document", "count", "read_at"]
+    search_fields = ["user__username", "document__title", "document__slug"]
+    list_select_related = ["user", "document"]
+    date_hierarchy = "read_at"
+    readonly_fields = ["user", "document", "count", "read_at"]
     show_full_result_count = False
 
 

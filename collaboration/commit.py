@@ -209,41 +209,60 @@ def _lock_and_read(
     `wanted` maps document id -> (client_op_ids, revision the caller already holds).
     Two statements: the locks must come first, so that the second one, which runs with a
     fresh snapshot (READ COMMITTED), sees everything committed before we got them. Locking
-    in id order means two processes locking overlapping sets can never deadlock.
+    in id order means two processes locking overlapping sets can never deadlock. On
+    PostgreSQL both go in one round trip (pipeline mode): the server still runs them in
+    order, the second only once the first holds its locks.
     """
     ids = sorted(wanted)
     marks = ", ".join(["%s"] * len(ids))
-    cursor.execute(
+    lock_sql = (
         f"SELECT id, revision FROM {_DOC_TABLE} WHERE id IN ({marks}) ORDER BY id"
-        + _for_update(cursor),
-        ids,
+        + _for_update(cursor)
     )
-    revisions = dict(cursor.fetchall())
-    clauses, params, after = [], [], {}
+    clauses, params = [], []
     for document_id in ids:
-        if document_id not in revisions:
-            continue
         client_op_ids, known = wanted[document_id]
-        after[document_id] = revisions[document_id] if known is None else known
         in_ids = ", ".join(["%s"] * len(client_op_ids)) or "NULL"
-        clauses.append(f"(document_id = %s AND (revision > %s OR client_op_id IN ({in_ids})))")
-        params += [document_id, after[document_id], *client_op_ids]
+        if known is None:  # nothing held: only earlier commits of these ids matter
+            clauses.append(f"(document_id = %s AND client_op_id IN ({in_ids}))")
+            params += [document_id, *client_op_ids]
+        else:
+            clauses.append(f"(document_id = %s AND (revision > %s OR client_op_id IN ({in_ids})))")
+            params += [document_id, known, *client_op_ids]
+    read_sql = (
+        f"SELECT document_id, revision, client_op_id, ops, user_id FROM {_OP_TABLE} "
+        f"WHERE {' OR '.join(clauses)} ORDER BY document_id, revision"
+    )
+    if cursor.db.vendor == "postgresql":
+        raw = cursor.db.connection
+        lock_cursor, read_cursor = raw.cursor(), raw.cursor()
+        try:
+            with raw.pipeline():
+                lock_cursor.execute(lock_sql, ids)
+                read_cursor.execute(read_sql, params)
+            locked, found = lock_cursor.fetchall(), read_cursor.fetchall()
+        finally:
+            lock_cursor.close()
+            read_cursor.close()
+    else:
+        cursor.execute(lock_sql, ids)
+        locked = cursor.fetchall()
+        cursor.execute(read_sql, params)
+        found = cursor.fetchall()
+    revisions = dict(locked)
     earlier: dict[int, dict[str, int]] = {d: {} for d in revisions}
     newer: dict[int, list[dict[str, Any]]] = {d: [] for d in revisions}
-    if clauses:
-        cursor.execute(
-            f"SELECT document_id, revision, client_op_id, ops, user_id FROM {_OP_TABLE} "
-            f"WHERE {' OR '.join(clauses)} ORDER BY document_id, revision",
-            params,
-        )
-        for document_id, revision, client_op_id, ops, user_id in cursor.fetchall():
-            if client_op_id in wanted[document_id][0]:
-                earlier[document_id][client_op_id] = revision
-            if revision > after[document_id]:
-                newer[document_id].append(
-                    {"revision": revision, "ops": _json(ops), "user_id": user_id,
-                     "client_op_id": client_op_id}
-                )  # fmt: skip
+    for document_id, revision, client_op_id, ops, user_id in found:
+        if document_id not in revisions:
+            continue
+        if client_op_id in wanted[document_id][0]:
+            earlier[document_id][client_op_id] = revision
+        known = wanted[document_id][1]
+        if known is not None and revision > known:
+            newer[document_id].append(
+                {"revision": revision, "ops": _json(ops), "user_id": user_id,
+                 "client_op_id": client_op_id}
+            )  # fmt: skip
     return revisions, earlier, newer
 
 
@@ -261,12 +280,23 @@ def _write(cursor, rows: list[tuple], states: list[DocumentState], now) -> None:
     for document_id, revision, base, op, client_op_id, author, source, ins, dels in rows:
         params += [document_id, revision, base, json.dumps(op, ensure_ascii=False),
                    client_op_id, author, source, ins, dels, stamp]  # fmt: skip
-    cursor.execute(
+    insert_sql = (
         f"INSERT INTO {_OP_TABLE} (document_id, revision, base_revision, ops, client_op_id, "
-        f"user_id, source, chars_inserted, chars_deleted, created_at) VALUES {values}",
-        params,
+        f"user_id, source, chars_inserted, chars_deleted, created_at) VALUES {values}"
     )
     last_editor = {row[0]: row[5] for row in rows}
+    if db.vendor == "postgresql":
+        # The insert and the update in one round trip (pipeline mode).
+        raw = db.connection
+        with raw.pipeline():
+            raw.execute(insert_sql, params)
+            _update_documents(raw, db, states, last_editor, stamp)
+        return
+    cursor.execute(insert_sql, params)
+    _update_documents(cursor, db, states, last_editor, stamp)
+
+
+def _update_documents(cursor, db, states, last_editor: dict[int, int | None], stamp) -> None:
     changed = [state for state in states if state.document_id in last_editor]
     if db.vendor == "postgresql" and len(changed) > 1:
         values = ", ".join(["(%s::bigint, %s::text, %s::integer, %s::bigint)"] * len(changed))

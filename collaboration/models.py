@@ -197,3 +197,31 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message[:40]}"
+
+
+class DocumentRead(models.Model):
+    """That a user read a document: when last (`read_at`) and how many times (`count`).
+
+    One row per user and document, written by `collaboration.reads.document_read_record`
+    (at most once per ten minutes per pair). Recommendations are built from these rows.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="document_reads"
+    )
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(help_text="When the user last read the document.")
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "document"], name="unique_document_read")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-read_at"], name="document_read_user_recent"),
+            models.Index(fields=["document", "-read_at"], name="document_read_doc_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.document_id} ({self.count} times)"

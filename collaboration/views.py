@@ -18,6 +18,8 @@ from django.views.decorators.http import require_safe
 
 from . import permissions, selectors
 from .markdown import render_document
+from .reads import document_read_record
+from .recommendations import recommend_documents
 
 
 def _path_if_routed(*candidates: str) -> str | None:
@@ -43,12 +45,19 @@ def home(request):
             "recent_documents": selectors.document_list_recent(user=request.user, limit=10),
             "popular_documents": selectors.document_list_popular(user=request.user, limit=5),
             "tags": selectors.tag_list_with_counts(user=request.user),
+            "recommendations": (
+                recommend_documents(user=request.user, limit=5)
+                if request.user.is_authenticated
+                else None
+            ),
         },
     )
 
 
 def document(request, slug: str):
     doc = selectors.document_get_for_user(user=request.user, slug=slug)
+    if request.user.is_authenticated:
+        document_read_record(user=request.user, document=doc)  # for recommendations
     content_html, toc = render_document(doc.content)
     doc_url = doc.get_absolute_url()
     return render(
@@ -108,7 +117,13 @@ def edit(request, slug: str):
 
 
 # What the service worker caches when it installs: the site's shell.
-SHELL_ASSETS = ("css/site.css", "css/pygments.css", "css/editor.css", "vendor/editor.bundle.js")
+SHELL_ASSETS = (
+    "css/site.css",
+    "css/pygments.css",
+    "css/search.css",
+    "css/editor.css",
+    "vendor/editor.bundle.js",
+)
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,7 @@ the API documents them, plus the other spelling, hidden from the schema.
 
 from django.urls import path
 
-from . import views
+from . import recommendations, search, views
 
 app_name = "collaboration_api"
 
@@ -33,6 +33,8 @@ _ROUTES = [
     ("sessions", views.SessionListCreateApi, "session-list"),
     ("sessions/<int:session_id>/end", views.SessionEndApi, "session-end"),
     ("tags/", views.TagListApi, "tag-list"),
+    ("search", search.SearchApi, "search"),
+    ("recommendations", recommendations.RecommendationListApi, "recommendations"),
 ]
 
 
