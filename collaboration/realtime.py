@@ -931,3 +931,30 @@ def _current_revisions(document_ids: list[int]) -> dict[int, int]:
     from .models import Document
 
     return dict(Document.objects.filter(pk__in=document_ids).values_list("pk", "revision"))
+
+
+def participants_now(document_id: int) -> list[dict]:
+    """Who is on the document's live editor right now, from synchronous code (pages).
+
+    Reads the same presence entries the sockets keep fresh: Redis when configured
+    (every process), otherwise this process's own registry. One entry per user.
+    """
+    infos: list[dict] = []
+    if settings.REDIS_URL:
+        base = f"learnai:presence:{int(document_id)}"
+        try:
+            client = _sync_redis()
+            conns = client.zrangebyscore(base, time.time(), "+inf")
+            if conns:
+                infos = [json.loads(i) for i in client.hmget(base + ":info", conns) if i]
+        except Exception as exc:
+            logger.warning("presence read failed: %s", exc)
+            return []
+    else:
+        registry = Registry.current_any()
+        if registry is not None:
+            infos = list(registry.local_presence.get(int(document_id), {}).values())
+    seen: dict[int, dict] = {}
+    for info in infos:
+        seen.setdefault(info["user_id"], _public_user(info))
+    return sorted(seen.values(), key=lambda p: p["username"].lower())

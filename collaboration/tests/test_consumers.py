@@ -571,3 +571,15 @@ async def test_edit_older_than_the_kept_log_gets_revision_too_old(settings):
     assert (error["code"], error["client_op_id"]) == ("revision_too_old", "stale")
     assert (await reload(document)).content == "xxxxxx"
     await client.close()
+
+
+async def test_pages_can_see_who_is_editing_now():
+    user = await make_user(username="ada")
+    document = await make_doc(content="x")
+    assert realtime.participants_now(document.pk) == []
+    client, _ = await join(user, document)
+    now = await sync_to_async(realtime.participants_now, thread_sensitive=False)(document.pk)
+    assert [p["username"] for p in now] == ["ada"]
+    await client.close()
+    await asyncio.sleep(0.05)
+    assert realtime.participants_now(document.pk) == []
