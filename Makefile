@@ -21,7 +21,7 @@ help:
 	@echo "make run    - install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL to use services)"
 	@echo "make lint   - ruff check + ruff format --check"
-	@echo "make js-build - rebuild static/vendor/editor.bundle.js from frontend/ (needs Node; commit the result)"
+	@echo "make js-build - rebuild static/vendor/ (editor and math bundles, KaTeX) from frontend/ (needs Node; commit the result)"
 	@echo "make js-test  - the editor's JavaScript tests (node --test frontend/tests/)"
 
 $(BIN)/python:

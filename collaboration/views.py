@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from . import permissions, selectors
+from . import permissions, realtime, selectors
 from .markdown import render_document
 from .reads import document_read_record
 from .recommendations import recommend_documents
@@ -71,6 +71,7 @@ def document(request, slug: str):
             "tags": list(doc.tags.all()),
             "edit_url": _path_if_routed(f"{doc_url}edit/", f"{doc_url}edit"),
             "history_url": _path_if_routed(f"{doc_url}history/", f"{doc_url}history"),
+            "editing_now": realtime.participants_now(doc.pk),
         },
     )
 
@@ -123,6 +124,8 @@ SHELL_ASSETS = (
     "css/search.css",
     "css/editor.css",
     "vendor/editor.bundle.js",
+    "vendor/katex/katex.min.css",
+    "vendor/math.bundle.js",
 )
 
 

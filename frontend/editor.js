@@ -45,6 +45,7 @@ import { Marked } from "marked";
 
 import { CollabClient, storageKey } from "./client.js";
 import { changesToOps, cpCount, cpOffset, diffChange, offsetOf, opsToChanges } from "./cm-sync.js";
+import { renderMath } from "./math.js";
 
 const CURSOR_TTL_MS = 30000;
 const CURSOR_THROTTLE_MS = 120;
@@ -339,6 +340,7 @@ async function main() {
       link.setAttribute("rel", "noopener noreferrer nofollow");
       link.setAttribute("target", "_blank");
     }
+    renderMath(preview);
   }
   function schedulePreview() {
     if (previewTimer === null) previewTimer = setTimeout(renderPreview, PREVIEW_DELAY_MS);
