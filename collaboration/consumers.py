@@ -209,9 +209,13 @@ class Flusher:
                 batch, self.dirty = self.dirty, {}
                 for consumer in batch.values():
                     outbox = consumer.outbox
+                    send = consumer.scope.get("server_send")
                     try:
+                        if send is None or not consumer.accepted:
+                            while outbox:
+                                await consumer.send(text_data=outbox.popleft())
                         while outbox:
-                            await consumer.send(text_data=outbox.popleft())
+                            await send({"type": "websocket.send", "text": outbox.popleft()})
                     except Exception:
                         outbox.clear()  # the socket is gone; its disconnect cleans up
                         logger.debug("send failed", exc_info=True)
@@ -232,6 +236,8 @@ class DocumentConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for message type {message['type']}")
         await handler(message)
 
+    accepted = False
+
     async def connect(self):
         self.conn_id = uuid.uuid4().hex
         self.user = None
@@ -246,6 +252,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         self.chat_bucket = TokenBucket(settings.WS_CHAT_RATE_PER_SECOND)
         self.cursor_bucket = TokenBucket(CURSOR_RATE_PER_SECOND)
         await self.accept()
+        self.accepted = True
         metrics.websocket_connections.labels("collab").inc()
         self.flusher = Flusher.current()
         self.auth_timer = asyncio.get_running_loop().call_later(

@@ -30,6 +30,9 @@ class OriginValidator:
             origin = dict(scope.get("headers", [])).get(b"origin")
             if origin is not None and not self.origin_allowed(origin.decode("latin1")):
                 return await _deny(receive, send)
+            # The server's own send, for consumers that write many frames: it skips the
+            # per-message work of the middlewares in between (sessions only act on accept).
+            scope = dict(scope, server_send=send)
         return await self.application(scope, receive, send)
 
     @staticmethod
