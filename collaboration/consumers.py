@@ -118,7 +118,9 @@ def _read_document(*, document_id: int, since: int | None) -> dict:
 
     row = Document.objects.filter(pk=document_id).values("revision", "content").get()
     ops_since = None
-    if since is not None and 0 <= since < row["revision"]:
+    if since is not None and since == row["revision"]:
+        ops_since = []  # nothing happened since: an empty list, not a missing one
+    elif since is not None and 0 <= since < row["revision"]:
         rows = list(
             Operation.objects.filter(
                 document_id=document_id, revision__gt=since, revision__lte=row["revision"]

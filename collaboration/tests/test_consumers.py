@@ -583,3 +583,12 @@ async def test_pages_can_see_who_is_editing_now():
     await client.close()
     await asyncio.sleep(0.05)
     assert realtime.participants_now(document.pk) == []
+
+
+async def test_rejoin_at_the_current_revision_gets_an_empty_ops_since():
+    user = await make_user()
+    document = await make_doc(content="abc")
+    client, frame = await join(user, document, revision=0)
+    assert frame["revision"] == 0
+    assert frame["ops_since"] == []
+    await client.close()
