@@ -59,7 +59,7 @@ browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
 		echo "Installing Chromium for the browser tests (apt-get install chromium)..."; \
 		( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ) \
-			|| echo "warning: could not install chromium; the browser tests will be skipped" >&2; \
+			|| echo "warning: could not install chromium; browser tests skip here (and fail in CI)" >&2; \
 	fi
 
 # The editor's npm packages (only to build the bundle and run the JS tests: `make run`
@@ -67,9 +67,10 @@ browser-deps:
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		( npm ci --no-audit --no-fund --loglevel=error && touch $@ ) \
-			|| echo "warning: npm ci failed; JavaScript tests that need packages will skip" >&2; \
+			|| { echo "npm ci failed" >&2; [ -z "$$CI" ] || exit 1; }; \
 	else \
 		echo "npm not found: skipping the editor's JavaScript dependencies" >&2; \
+		[ -z "$$CI" ] || exit 1; \
 	fi
 
 js-deps: node_modules/.package-lock.json
@@ -82,6 +83,7 @@ js-test: js-deps
 		node --test frontend/tests/; \
 	else \
 		echo "node not found: skipping the editor's JavaScript tests" >&2; \
+		[ -z "$$CI" ] || exit 1; \
 	fi
 
 lint: install

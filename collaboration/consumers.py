@@ -211,11 +211,10 @@ class Flusher:
                 batch, self.dirty = self.dirty, {}
                 for consumer in batch.values():
                     outbox = consumer.outbox
-                    send = consumer.scope.get("server_send")
+                    # The server's send skips per-message middleware work (config/websocket.py
+                    # puts it in the scope); frames only ever queue after accept().
+                    send = consumer.scope.get("server_send", consumer.base_send)
                     try:
-                        if send is None or not consumer.accepted:
-                            while outbox:
-                                await consumer.send(text_data=outbox.popleft())
                         while outbox:
                             await send({"type": "websocket.send", "text": outbox.popleft()})
                     except Exception:
@@ -238,8 +237,6 @@ class DocumentConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for message type {message['type']}")
         await handler(message)
 
-    accepted = False
-
     async def connect(self):
         self.conn_id = uuid.uuid4().hex
         self.user = None
@@ -254,7 +251,6 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         self.chat_bucket = TokenBucket(settings.WS_CHAT_RATE_PER_SECOND)
         self.cursor_bucket = TokenBucket(CURSOR_RATE_PER_SECOND)
         await self.accept()
-        self.accepted = True
         metrics.websocket_connections.labels("collab").inc()
         self.flusher = Flusher.current()
         self.auth_timer = asyncio.get_running_loop().call_later(

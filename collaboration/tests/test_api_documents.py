@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return UserFactory(username="owner")
-
-
-@pytest.fixture
 def doc(owner):
     return services.document_create(owner=owner, title="Attention", content="hello")
 
