@@ -496,6 +496,56 @@ def transform(a: Sequence[Op], b: Sequence[Op]) -> tuple[Operation, Operation]:
     return out_a.build(), out_b.build()
 
 
+def rebase(a: Sequence[Op], b: Sequence[Op]) -> Operation:
+    """``transform(a, b)[0]`` for operations already in canonical form, without the other side.
+
+    The server's hot path rewrites each incoming operation against every operation committed
+    after its base; those are canonical (they come out of ``validate`` and ``transform``), so
+    normalising them again and building the unused other side is wasted work. Raises
+    :class:`InvalidOperation` if the base lengths differ.
+    """
+    if not a or not b:
+        return list(a)
+    out = _Builder()
+    end_a, end_b = len(a), len(b)
+    i = j = 0
+    x: Op | None = a[0]
+    y: Op | None = b[0]
+    while x is not None or y is not None:
+        if type(x) is str:  # a's insert first: the same tie-break as transform
+            out.insert(x)
+            i += 1
+            x = a[i] if i < end_a else None
+            continue
+        if type(y) is str:
+            out.retain(len(y))
+            j += 1
+            y = b[j] if j < end_b else None
+            continue
+        if x is None or y is None:
+            raise InvalidOperation(
+                "cannot transform: the operations apply to documents of length"
+                f" {base_length(a)} and {base_length(b)}"
+            )
+        step = min(abs(x), abs(y))
+        if x > 0:
+            if y > 0:
+                out.retain(step)
+            x -= step
+        else:
+            if y > 0:
+                out.delete(step)
+            x += step
+        y = y - step if y > 0 else y + step
+        if x == 0:
+            i += 1
+            x = a[i] if i < end_a else None
+        if y == 0:
+            j += 1
+            y = b[j] if j < end_b else None
+    return out.build()
+
+
 # --- cursors --------------------------------------------------------------------------------
 
 

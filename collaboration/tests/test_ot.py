@@ -352,6 +352,23 @@ def test_transform_converges(case: tuple[str, Operation, Operation]) -> None:
 
 @PROPERTY
 @given(doc_and_two_concurrent_ops())
+def test_rebase_is_the_first_side_of_transform_for_canonical_ops(
+    case: tuple[str, Operation, Operation],
+) -> None:
+    _, a, b = case
+    a, b = ot.normalize(a), ot.normalize(b)
+    assert ot.rebase(a, b) == ot.transform(a, b)[0]
+
+
+def test_rebase_refuses_operations_on_different_lengths() -> None:
+    with pytest.raises(InvalidOperation, match="documents of length 3 and 4"):
+        ot.rebase([3, "x"], [4, "y"])
+    with pytest.raises(InvalidOperation, match="documents of length 5 and 2"):
+        ot.rebase([5], [-2])
+
+
+@PROPERTY
+@given(doc_and_two_concurrent_ops())
 def test_transform_matches_character_level_reference(
     case: tuple[str, Operation, Operation],
 ) -> None:
