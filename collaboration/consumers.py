@@ -517,7 +517,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         if self.session_id is not None:
             frame["session_id"] = str(self.session_id)
         self.send_frame(frame)
-        hub.joined(handle, joined["revision"])
+        hub.joined(handle, joined["revision"], joined["content"])
         await registry.relay(
             self.document_id,
             {

@@ -2,8 +2,11 @@
 
 Design (shared/docs/performance-notes.md):
 - One `DocumentHub` per document per server process holds that process's
-  sockets. Edits from those sockets queue in the hub and are committed in
-  batches, one transaction per batch (`commit.commit_operations`).
+  sockets and what the process knows of the document (a `commit.DocumentState`).
+  Edits from those sockets queue in the hub and are committed in batches by one
+  committer per process: on PostgreSQL in one round trip from the event loop
+  (`commit.commit_documents_fast`), otherwise, or when that cannot decide, in
+  one transaction under the row lock in a database thread (`commit.commit_documents`).
 - Between processes, one Redis pub/sub message per batch per document: every
   process subscribed to the document receives it once and writes the frame,
   serialised once, to each of its local sockets. Without Redis (development,
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -40,6 +44,7 @@ from . import commit as commit_module
 logger = logging.getLogger(__name__)
 
 PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+_EDITS_OUT = metrics.websocket_messages.labels("out", "edit")  # bound once: a hot counter
 HUB_LOG_SIZE = 1000
 GAP_WAIT_SECONDS = 0.05
 WATCHDOG_SECONDS = 1.0
@@ -414,14 +419,21 @@ class DocumentHub:
     def remove(self, conn_id: str) -> None:
         self.sockets.pop(conn_id, None)
 
-    def joined(self, handle: SocketHandle, revision: int) -> None:
-        """The socket has the text at `revision`; from now on it gets every later one."""
+    def joined(self, handle: SocketHandle, revision: int, content: str | None = None) -> None:
+        """The socket has the text at `revision`; from now on it gets every later one.
+
+        The text read for the joining socket also seeds the commit state, so the first
+        edit of a freshly opened document is stored in one round trip.
+        """
         handle.delivered = revision
         if self.revision is None:
             self.revision = revision
             for rev in [r for r in self.buffer if r <= revision]:
                 del self.buffer[rev]
             self._drain_buffer()
+        if self.state is None and content is not None and not self.committing:
+            self.state = commit_module.DocumentState(self.document_id, revision, content)
+            self._advance_state()
         self._catch_up(handle)
 
     # Ordered delivery.
@@ -460,13 +472,30 @@ class DocumentHub:
         origin = self.awaiting_ack.pop(frame.get("client_op_id"), None)
         self.revision = rev
         self.log.append((rev, frame, text, origin))
-        if self.state is not None and not self.committing and self.state.revision == rev - 1:
-            try:
-                self.state.advance(rev, frame["ops"])
-            except Exception:
-                self.state = None
+        if not self.committing:
+            self._advance_state()
         for handle in list(self.sockets.values()):
             self._send_revision(handle, rev, frame, text, origin)
+
+    def _advance_state(self) -> None:
+        """Brings the commit state up to the revisions this hub delivered (from its log).
+
+        Revisions heard from other processes while a commit was in flight are not in the
+        state that commit returns; without this, the next commit would find the document
+        moved, or a client already at those revisions would wait for the locked path.
+        """
+        state = self.state
+        if state is None or self.revision is None or state.revision >= self.revision:
+            return
+        missing = self.revision - state.revision
+        entries = list(itertools.islice(reversed(self.log), missing))[::-1]
+        if len(entries) != missing or entries[0][0] != state.revision + 1:
+            return  # not all in the log: the next commit catches up from the database
+        try:
+            for rev, frame, _text, _origin in entries:
+                state.advance(rev, frame["ops"])
+        except Exception:
+            self.state = None
 
     def _send_revision(
         self, handle: SocketHandle, rev: int, frame: dict, text: str, origin: str | None
@@ -490,7 +519,7 @@ class DocumentHub:
         else:
             handle.send_text(text)
         handle.delivered = rev
-        metrics.websocket_messages.labels("out", "edit").inc()
+        _EDITS_OUT.inc()
 
     def _catch_up(self, handle: SocketHandle) -> None:
         """Sends a socket what the hub log has after the socket's revision."""
@@ -577,6 +606,7 @@ class DocumentHub:
         if caught_up:  # revisions of other processes, read under the lock: no gap to wait on
             self.receive(caught_up)
         self.committing = False
+        self._advance_state()
         done = time.perf_counter()
         committed, duplicates = [], []
         for queued, result in zip(batch, results, strict=True):
@@ -642,6 +672,60 @@ class DocumentHub:
                 handle.send_text(text)
 
 
+class FastCommitter:
+    """The one-round-trip commit (commit.commit_documents_fast) on the event loop itself.
+
+    An autocommit psycopg connection owned by the loop: a commit is one query and one
+    await, with no hop to a thread and no wait for the GIL while the row is locked.
+    PostgreSQL only; after an error the connection is dropped, the batch goes the
+    locking way, and the fast path rests for a moment before it reconnects.
+    """
+
+    RETRY_AFTER_SECONDS = 5.0
+
+    def __init__(self):
+        self.connection = None
+        self.resting_until = 0.0
+
+    @staticmethod
+    def enabled() -> bool:
+        return settings.COMMIT_FAST_PATH and connections["default"].vendor == "postgresql"
+
+    def available(self) -> bool:
+        return self.enabled() and time.monotonic() >= self.resting_until
+
+    async def commit(self, batches: list) -> list:
+        try:
+            if self.connection is None or self.connection.closed:
+                self.connection = await self._connect()
+            return await commit_module.commit_documents_fast(self.connection, batches)
+        except Exception as exc:
+            logger.warning("one-round-trip commit failed (%s); committing under the lock", exc)
+            self.resting_until = time.monotonic() + self.RETRY_AFTER_SECONDS
+            await self.close()
+            # The states only ever moved to committed revisions; the locked path goes on
+            # from there (an op committed just before the error comes back as a duplicate).
+            return [commit_module.Unresolved() for _ in batches]
+        finally:
+            if settings.TESTING:
+                await self.close()  # test databases are dropped at the end
+
+    @staticmethod
+    async def _connect():
+        import psycopg
+
+        params = connections["default"].get_connection_params()
+        for key in ("context", "cursor_factory", "prepare_threshold"):
+            params.pop(key, None)
+        return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
 class Registry:
     """All hubs of one process (one event loop), the bus and the background tasks."""
 
@@ -655,6 +739,8 @@ class Registry:
         self.tasks: list[asyncio.Task] = []
         self.db_check_requested = asyncio.Event()
         self.started = False
+        self.fast = FastCommitter()
+        self.background: set[asyncio.Task] = set()  # locked commits in flight
         if settings.REDIS_URL:
             self.bus: LocalBus | RedisBus = RedisBus(self, settings.REDIS_URL)
         else:
@@ -688,13 +774,14 @@ class Registry:
         self.tasks.append(asyncio.create_task(self._watchdog(), name="hub-watchdog"))
 
     async def stop(self) -> None:
-        for task in self.tasks:
+        for task in [*self.tasks, *self.background]:
             task.cancel()
-        for task in self.tasks:
+        for task in [*self.tasks, *self.background]:
             with contextlib.suppress(BaseException):
                 await task
         self.tasks.clear()
         await self.bus.close()
+        await self.fast.close()
         self.started = False
 
     async def hub(self, document_id: int) -> DocumentHub:
@@ -815,6 +902,36 @@ class Registry:
         work = [(hub, batch) for hub, batch in work if batch]
         if not work:
             return
+        caught_up: dict[int, list[dict]] = {}
+        if self.fast.available():
+            fast_outcomes = await self.fast.commit(
+                [(hub.document_id, [q.pending for q in batch], hub.state) for hub, batch in work]
+            )
+            slow = []
+            for (hub, batch), outcome in zip(work, fast_outcomes, strict=True):
+                if isinstance(outcome, commit_module.Unresolved):
+                    slow.append((hub, batch))
+                    caught_up[hub.document_id] = outcome.caught_up
+                elif isinstance(outcome, Exception):
+                    hub.commit_failed(batch, outcome, alone=True)
+                else:
+                    await hub.commit_done(batch, *outcome)
+            work = slow
+            if not work:
+                return
+            # The locked path takes a thread and several round trips: the committer goes on
+            # with other documents meanwhile (these hubs stay marked as committing).
+            task = self.loop.create_task(self._commit_locked(work, caught_up, release=True))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
+            return
+        await self._commit_locked(work, caught_up)
+
+    async def _commit_locked(
+        self, work: list, caught_up: dict[int, list[dict]], *, release: bool = False
+    ) -> None:
+        """Commits under the row lock (commit.commit_documents) in a database thread."""
+        metrics.commit_rounds.labels("locked").inc(len(work))
         try:
             outcomes = await run_db(
                 commit_module.commit_documents,
@@ -823,12 +940,19 @@ class Registry:
         except Exception as exc:
             for hub, batch in work:
                 hub.commit_failed(batch, exc, alone=len(work) == 1)
-            return
-        for (hub, batch), outcome in zip(work, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                hub.commit_failed(batch, outcome, alone=True)
-            else:
-                await hub.commit_done(batch, *outcome)
+        else:
+            for (hub, batch), outcome in zip(work, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    hub.commit_failed(batch, outcome, alone=True)
+                else:
+                    results, state, newer = outcome
+                    await hub.commit_done(
+                        batch, results, state, caught_up.get(hub.document_id, []) + newer
+                    )
+        if release:
+            for hub, _batch in work:
+                if not hub.sockets:
+                    await self.release(hub)
 
     async def _watchdog(self) -> None:
         """Fills gaps, notices silent documents, keeps presence alive."""

@@ -27,3 +27,9 @@ commit_batch_size = Histogram(
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
 )
 login_lockouts = Counter("learnai_login_lockouts_total", "Sign-in attempts refused by lock-out")
+commit_rounds = Counter(
+    "learnai_commit_rounds_total",
+    "Socket commit attempts per document: 'fast' stored in one round trip, 'moved' found "
+    "the document changed by another process (planned again), 'locked' under the row lock",
+    ["outcome"],
+)

@@ -319,6 +319,9 @@ WS_CHAT_RATE_PER_SECOND = env.int("WS_CHAT_RATE_PER_SECOND", default=5)
 SNAPSHOT_EVERY = env.int("SNAPSHOT_EVERY", default=100)
 OPERATION_RETENTION = env.int("OPERATION_RETENTION", default=0)  # 0 keeps every operation
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
+# On PostgreSQL, socket edits are stored in one round trip when the process holds the
+# document's latest revision (collaboration/commit.py); off: always under the row lock.
+COMMIT_FAST_PATH = env.bool("COMMIT_FAST_PATH", default=True)
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
