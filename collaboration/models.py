@@ -1,6 +1,7 @@
 """Documents, their members, the operation log, snapshots, sessions and chat."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
@@ -63,6 +64,28 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("collaboration:document", kwargs={"slug": self.slug})
+
+
+class DocumentSearch(models.Model):
+    """A document's full-text search vector, kept off the document row (PostgreSQL search).
+
+    The editor rewrites `Document.content` many times a second; an index over the text on
+    that row would recompute the vector inside every update, while the row is locked.
+    Here the vector is refreshed lazily instead (`collaboration.search.refresh_search_index`,
+    run before each search and by a periodic task) from the rows whose `updated_at`
+    differs from `source_updated_at`. Unused on SQLite.
+    """
+
+    document = models.OneToOneField(
+        Document, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    vector = SearchVectorField(null=True)
+    source_updated_at = models.DateTimeField(
+        null=True, help_text="The document's updated_at the vector was computed from."
+    )
+
+    def __str__(self) -> str:
+        return f"search vector of {self.document_id}"
 
 
 class MemberRole(models.TextChoices):

@@ -5,22 +5,29 @@ shows a document its reader could not open.
 
 On PostgreSQL: a weighted tsvector (title A, Markdown headings B, body C) matched with a
 `websearch_to_tsquery`, ranked with `ts_rank` plus a bonus for a matching tag, snippets
-from `ts_headline`. Migration 0002 adds a GIN index over the same vector expression
-(`document_search_vector()` must stay identical to the one in the migration).
+from `ts_headline`. The vector is not computed on the document row (the editor rewrites
+`content` many times a second, and an index over it would redo the work inside every
+update): it is stored in `DocumentSearch` (collaboration_documentsearch, GIN-indexed by
+migration 0005) and refreshed lazily. `refresh_search_index()` recomputes, in one
+statement, the vectors of the documents whose `updated_at` differs from the one the
+stored vector was made from; it runs before every search, so a document edited a moment
+ago is found by its new words, and every minute from Celery beat, so a search rarely has
+much to do. `document_search_vector()` is the one definition of the vector.
 
 On SQLite: every word of the query must appear (case-insensitively) in the title, the
 body or a tag name; rank is title hit > tag hit > body hit; the snippet is the text around
-the first hit.
+the first hit. No table is used there and the refresh does nothing.
 
 Snippets are HTML in which only <mark> is markup: everything else is escaped.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -37,7 +44,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 
-from .models import Document, Tag
+from .models import Document, DocumentSearch, Tag
 from .selectors import document_visible_queryset
 
 if TYPE_CHECKING:
@@ -45,7 +52,15 @@ if TYPE_CHECKING:
 
     from accounts.models import User
 
-__all__ = ["SearchResults", "document_search", "document_search_vector", "normalise_query"]
+__all__ = [
+    "SearchResults",
+    "document_search",
+    "document_search_vector",
+    "normalise_query",
+    "refresh_search_index",
+]
+
+logger = logging.getLogger(__name__)
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -80,7 +95,10 @@ def _headings() -> Func:
 
 
 def document_search_vector():
-    """The weighted vector: title A, headings B, body C. The GIN index is over exactly this."""
+    """The weighted vector of a Document: title A, headings B, body C (PostgreSQL).
+
+    `refresh_search_index()` stores exactly this in `DocumentSearch.vector`.
+    """
     from django.contrib.postgres.search import SearchVector
 
     return (
@@ -88,6 +106,61 @@ def document_search_vector():
         + SearchVector(_headings(), weight="B", config=SEARCH_CONFIG)
         + SearchVector("content", weight="C", config=SEARCH_CONFIG)
     )
+
+
+def _refresh_sql() -> tuple[str, list]:
+    """The refresh statement: (re)compute the vector of every new or changed document.
+
+    Ordered by document id, so that two refreshes running at once lock the rows they
+    write in the same order (and wait for each other instead of deadlocking).
+    """
+    query = Document.objects.annotate(search_vector=document_search_vector()).query
+    vector_sql, params = query.get_compiler(connection=connection).compile(
+        query.annotations["search_vector"]
+    )
+    # The vector's SQL names the document table itself (no alias), so the FROM does too.
+    d = connection.ops.quote_name(Document._meta.db_table)
+    table = connection.ops.quote_name(DocumentSearch._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (document_id, vector, source_updated_at) "
+        f"SELECT {d}.id, {vector_sql}, {d}.updated_at "
+        f"FROM {d} LEFT JOIN {table} s ON s.document_id = {d}.id "
+        f"WHERE s.document_id IS NULL OR s.source_updated_at IS DISTINCT FROM {d}.updated_at "
+        f"ORDER BY {d}.id "
+        "ON CONFLICT (document_id) DO UPDATE "
+        "SET vector = EXCLUDED.vector, source_updated_at = EXCLUDED.source_updated_at"
+    )
+    return sql, list(params)
+
+
+def refresh_search_index() -> int:
+    """Brings the stored search vectors up to date in one statement; returns how many rows.
+
+    A vector is stale when its document's `updated_at` differs from `source_updated_at`:
+    every change of the text (the editor's commits, in Python or in the database function
+    of migration 0004) and every save of the title sets `updated_at`. When nothing changed
+    it only compares ids and timestamps of the two tables. Does nothing on SQLite.
+    """
+    if not _using_postgres():
+        return 0
+    sql, params = _refresh_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _refresh_before_search() -> None:
+    """`refresh_search_index()`, but a failure only makes this search a little stale.
+
+    (A refresh can lose a race, e.g. with a document being deleted meanwhile; the next
+    refresh catches up.) The atomic block (a transaction, or a savepoint inside one)
+    keeps a failed refresh from breaking the caller's transaction.
+    """
+    try:
+        with transaction.atomic():
+            refresh_search_index()
+    except DatabaseError:
+        logger.exception("refreshing the search index before a search failed")
 
 
 def _terms(query: str) -> list[str]:
@@ -109,14 +182,10 @@ def _postgres_queryset(base: QuerySet[Document], query: str) -> QuerySet[Documen
     )
 
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    vector = document_search_vector()
-    # Matches are found in subqueries so the vector match can use the GIN index (an OR
-    # of the vector match and a tag match, on the outer query, never could).
-    text_hits = (
-        Document.objects.annotate(search_vector=vector)
-        .filter(search_vector=search_query)
-        .values("pk")
-    )
+    # Matches are found in subqueries so the vector match can use the GIN index on
+    # DocumentSearch.vector (an OR of the vector match and a tag match, on the outer
+    # query, never could).
+    text_hits = DocumentSearch.objects.filter(vector=search_query).values("document_id")
     matching_tags = Tag.objects.annotate(vector=SearchVector("name", config=SEARCH_CONFIG)).filter(
         vector=search_query
     )
@@ -128,7 +197,11 @@ def _postgres_queryset(base: QuerySet[Document], query: str) -> QuerySet[Documen
         base.filter(Q(pk__in=text_hits) | Q(pk__in=tag_hits))
         .annotate(tag_hit=tag_hit)
         .annotate(
-            rank=SearchRank(vector, search_query)
+            rank=Coalesce(
+                SearchRank(F("search__vector"), search_query),
+                Value(0.0),
+                output_field=FloatField(),
+            )
             + Case(When(tag_hit=True, then=Value(TAG_BONUS)), default=Value(0.0)),
             headline=SearchHeadline(
                 "content",
@@ -271,6 +344,7 @@ def document_search(
     if not query:
         queryset = base.none()
     elif postgres:
+        _refresh_before_search()
         queryset = _postgres_queryset(base, query)
     else:
         queryset = _sqlite_queryset(base, query)

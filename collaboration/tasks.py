@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import search, services
 from .models import Document
 
 logger = logging.getLogger(__name__)
@@ -34,3 +34,13 @@ def prune_operations_task(keep: int | None = None) -> int:
     if deleted:
         logger.info("pruned %s operations (keeping %s per document)", deleted, keep)
     return deleted
+
+
+@shared_task(name="collaboration.refresh_search_index", serializer="json", ignore_result=True)
+def refresh_search_index_task() -> int:
+    """Recomputes the stale search vectors (PostgreSQL; a no-op on SQLite).
+
+    Every search refreshes first anyway; this keeps that work small between searches.
+    Returns how many vectors were written.
+    """
+    return search.refresh_search_index()

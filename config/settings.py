@@ -168,6 +168,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Drops operations older than OPERATION_RETENTION (a no-op while it is 0).
     "prune-operations": {"task": "collaboration.prune_operations", "schedule": 3600},
     "prune-login-throttles": {"task": "accounts.prune_login_throttles", "schedule": 3600},
+    # Recomputes the search vectors of edited documents (PostgreSQL), so searches, which
+    # refresh first, rarely have much to do. A run not started within a minute is dropped.
+    "refresh-search-index": {
+        "task": "collaboration.refresh_search_index",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Search: matching, ranking, snippets (and their escaping), visibility, filters, empty queries.
+"""Search: matching, ranking, snippets (and their escaping), visibility, filters, empty queries,
+and that edits are found at once (the PostgreSQL index table is refreshed before searching).
 
 Runs on SQLite and on PostgreSQL (full-text search there)."""
 
@@ -7,8 +8,9 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from collaboration.models import Visibility
-from collaboration.search import document_search
+from collaboration import services, tasks
+from collaboration.models import Document, DocumentSearch, Visibility
+from collaboration.search import document_search, refresh_search_index
 from collaboration.tests.api_helpers import assert_error, client_for
 from collaboration.tests.factories import DocumentFactory, TagFactory
 
@@ -232,25 +234,111 @@ def test_nav_has_the_search_box(client):
     assert 'name="q"' in body
 
 
+def _replace_text(document, user, new_text):
+    """Replaces the whole text through the editor's commit path."""
+    document.refresh_from_db()
+    result = services.document_apply_operation(
+        document_id=document.pk,
+        user=user,
+        base_revision=document.revision,
+        client_op_id=f"replace-{document.pk}-{document.revision}",
+        ops=[new_text, -len(document.content)],
+    )
+    assert result.committed, result.error
+    document.refresh_from_db()
+    assert document.content == new_text
+
+
+def test_an_edited_document_is_found_by_its_new_words_only(owner):
+    document = services.document_create(
+        owner=owner, title="Activations", content="The sigmoid squashes its input."
+    )
+    assert _titles(document_search(user=None, query="sigmoid")) == ["Activations"]
+
+    _replace_text(document, owner, "## Rectifiers\n\nThe softplus is a smooth rectifier.")
+
+    assert _titles(document_search(user=None, query="softplus")) == ["Activations"]
+    assert _titles(document_search(user=None, query="rectifiers")) == ["Activations"]
+    assert _titles(document_search(user=None, query="sigmoid")) == []
+
+    # And again: a second edit after a search is picked up too.
+    _replace_text(document, owner, "Tanh is centred on zero.")
+    assert _titles(document_search(user=None, query="tanh")) == ["Activations"]
+    assert _titles(document_search(user=None, query="softplus")) == []
+
+
+def test_a_renamed_document_is_found_by_its_new_title(owner):
+    document = services.document_create(owner=owner, title="Perceptrons", content="Notes.")
+    assert _titles(document_search(user=None, query="perceptrons")) == ["Perceptrons"]
+
+    services.document_update_metadata(document=document, user=owner, title="Kohonen maps")
+
+    assert _titles(document_search(user=None, query="kohonen")) == ["Kohonen maps"]
+    assert _titles(document_search(user=None, query="perceptrons")) == []
+    response = client_for().get(API_URL, {"q": "kohonen"})
+    assert [r["title"] for r in response.json()["results"]] == ["Kohonen maps"]
+
+
+def test_the_refresh_task_runs(owner):
+    document = DocumentFactory(title="Boltzmann machines", owner=owner, content="energy")
+    postgres = connection.vendor == "postgresql"
+
+    assert tasks.refresh_search_index_task.apply().get() == (1 if postgres else 0)
+    assert tasks.refresh_search_index_task.apply().get() == 0  # nothing stale any more
+
+    if postgres:
+        row = DocumentSearch.objects.get(document=document)
+        assert row.source_updated_at == document.updated_at
+        assert row.vector
+        _replace_text(document, owner, "Restricted Boltzmann machines, contrastive divergence.")
+        assert tasks.refresh_search_index_task.apply().get() == 1
+        assert refresh_search_index() == 0
+        assert _titles(document_search(user=None, query="contrastive")) == ["Boltzmann machines"]
+    else:
+        assert not DocumentSearch.objects.exists()  # SQLite searches the documents directly
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the vector table is used only on PostgreSQL (SQLite has no full-text index to "
+    "check); CI runs this test on PostgreSQL",
+)
+def test_deleting_a_searched_document_deletes_its_vector(owner):
+    document = DocumentFactory(title="Hopfield networks", owner=owner, content="memory")
+    assert _titles(document_search(user=None, query="hopfield")) == ["Hopfield networks"]
+    assert DocumentSearch.objects.filter(document=document).exists()
+
+    services.document_delete(document=document, user=owner)
+
+    assert not DocumentSearch.objects.exists()
+    assert _titles(document_search(user=None, query="hopfield")) == []
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="the GIN index exists only on PostgreSQL (SQLite has no full-text index to check); "
     "CI runs this test on PostgreSQL",
 )
 def test_postgres_gin_index_exists_and_is_usable(owner):
-    from collaboration.models import Document
-
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", ["document_search_idx"]
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            ["collaboration_documentsearch"],
         )
-        row = cursor.fetchone()
-    assert row is not None and "gin" in row[0].lower()
+        gin = [name for name, definition in cursor.fetchall() if "using gin" in definition.lower()]
+        # The row the editor updates many times a second carries no full-text index.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE %s",
+            ["collaboration_document", "%to_tsvector%"],
+        )
+        assert cursor.fetchall() == []
+    assert gin == ["documentsearch_vector_idx"]
 
     DocumentFactory(title="Attention", owner=owner, content="heads")
     results = document_search(user=None, query="attention")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = results.queryset.explain()
-    assert "document_search_idx" in plan
+    assert "documentsearch_vector_idx" in plan
     assert Document.objects.count() == 1
+    assert _titles(results) == ["Attention"]

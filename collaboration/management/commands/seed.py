@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.roles import Role
 from collaboration.models import Document, DocumentMember, MemberRole, Tag, Visibility
+from collaboration.search import refresh_search_index
 
 DEMO_EMAIL_DOMAIN = "learnai.example"  # .example is reserved: these addresses never deliver
 
@@ -875,6 +876,7 @@ class Command(BaseCommand):
             users, created_users = self._seed_users(User)
             tags = self._seed_tags()
             created_docs = self._seed_documents(users=users, tags=tags)
+        refresh_search_index()  # index the new pages now rather than at the first search
 
         self.stdout.write(
             self.style.SUCCESS(
