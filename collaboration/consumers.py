@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config import metrics
+from config.websocket import RawWriter, text_frame
 
 from . import realtime
 from .commit import PendingOperation
@@ -209,17 +210,44 @@ class Flusher:
             self.wake.clear()
             while self.dirty:
                 batch, self.dirty = self.dirty, {}
+                # A broadcast queues the same str for every socket: frame it once per pass.
+                # The dict holds the texts, so no id is reused while it lives.
+                framed: dict[int, tuple[str, bytes]] = {}
                 for consumer in batch.values():
-                    outbox = consumer.outbox
-                    # The server's send skips per-message middleware work (config/websocket.py
-                    # puts it in the scope); frames only ever queue after accept().
-                    send = consumer.scope.get("server_send", consumer.base_send)
                     try:
-                        while outbox:
-                            await send({"type": "websocket.send", "text": outbox.popleft()})
+                        await self._flush(consumer, framed)
                     except Exception:
-                        outbox.clear()  # the socket is gone; its disconnect cleans up
+                        consumer.outbox.clear()  # the socket is gone; its disconnect cleans up
                         logger.debug("send failed", exc_info=True)
+
+    @staticmethod
+    async def _flush(consumer: DocumentConsumer, framed: dict[int, tuple[str, bytes]]) -> None:
+        outbox = consumer.outbox
+        # The server's send skips per-message middleware work (config/websocket.py puts it
+        # in the scope); frames only ever queue after accept().
+        send = consumer.scope.get("server_send", consumer.base_send)
+        writer = consumer.raw_writer
+        if writer is None or not writer.usable():
+            while outbox:
+                await send({"type": "websocket.send", "text": outbox.popleft()})
+            return
+        chunks: list[bytes] = []
+        while outbox:
+            text = outbox.popleft()
+            entry = framed.get(id(text))
+            if entry is None:
+                payload = text.encode()
+                if not writer.fits(len(payload)):
+                    # Too big for the socket's limit: let the server refuse it as it would.
+                    if chunks:
+                        writer.write(b"".join(chunks))
+                        chunks = []
+                    await send({"type": "websocket.send", "text": text})
+                    continue
+                entry = framed[id(text)] = (text, text_frame(payload))
+            chunks.append(entry[1])
+        if chunks:
+            writer.write(b"".join(chunks))
 
 
 class DocumentConsumer(AsyncWebsocketConsumer):
@@ -253,6 +281,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         await self.accept()
         metrics.websocket_connections.labels("collab").inc()
         self.flusher = Flusher.current()
+        self.raw_writer = RawWriter.for_send(self.scope.get("server_send"))
         self.auth_timer = asyncio.get_running_loop().call_later(
             AUTH_TIMEOUT_SECONDS, self._start_auth_timeout
         )

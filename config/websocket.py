@@ -1,5 +1,7 @@
-"""WebSocket handshake guards shared by every socket route."""
+"""WebSocket handshake guards shared by every socket route, and fast frame writing."""
 
+import functools
+import struct
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -57,3 +59,60 @@ class StripCookiesWithoutOrigin:
             if not any(name == b"origin" for name, _ in headers):
                 scope = dict(scope, headers=[(n, v) for n, v in headers if n != b"cookie"])
         return await self.application(scope, receive, send)
+
+
+# --- Writing the same frame to many sockets ----------------------------------------------
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked WebSocket text frame (RFC 6455 section 5.2), as a server sends."""
+    length = len(payload)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + payload
+
+
+class RawWriter:
+    """Writes ready-made frames straight to daphne's transport for one socket.
+
+    Going through the ASGI send, every frame to every socket is a coroutine call, a
+    UTF-8 encoding and autobahn's framing; a broadcast to 50 sockets encodes and frames
+    the same text 50 times. A frame built once can be written to every transport as it
+    is. Only for what autobahn would send the same way: an open socket without
+    per-message compression or automatic fragmentation, and frames within its size limit.
+    `for_send` answers None anywhere else (tests, other servers), and callers then use
+    the ASGI send.
+    """
+
+    __slots__ = ("protocol",)
+
+    def __init__(self, protocol):
+        self.protocol = protocol
+
+    @classmethod
+    def for_send(cls, send) -> "RawWriter | None":
+        protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
+        if (
+            protocol is None
+            or not hasattr(protocol, "transport")
+            or not hasattr(protocol, "STATE_OPEN")
+            or getattr(protocol, "_perMessageCompress", None) is not None
+            or getattr(protocol, "autoFragmentSize", 0)
+        ):
+            return None
+        return cls(protocol)
+
+    def usable(self) -> bool:
+        protocol = self.protocol
+        return protocol.state == protocol.STATE_OPEN and protocol.transport is not None
+
+    def fits(self, frame_length: int) -> bool:
+        limit = getattr(self.protocol, "maxMessagePayloadSize", 0)
+        return not limit or frame_length <= limit
+
+    def write(self, data: bytes) -> None:
+        self.protocol.transport.write(data)
