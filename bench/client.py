@@ -35,6 +35,7 @@ class Stats:
     sent: int = 0
     acked: int = 0
     errors: list = field(default_factory=list)
+    rate_limited: int = 0  # refused for the edit rate limit, then sent again
     ack_latencies: list = field(default_factory=list)
     fanout_latencies: list = field(default_factory=list)
 
@@ -68,6 +69,7 @@ class ReplicaClient:
         self.idle.set()
         self.closed_by_us = False
         self.acked_ids: set[str] = set()
+        self._background: set[asyncio.Task] = set()
 
     # --- connection -----------------------------------------------------------
     async def connect(self, *, fresh: bool = True) -> None:
@@ -184,10 +186,29 @@ class ReplicaClient:
                         self.stats.fanout_latencies.append(now - sent)
                     self._on_remote(frame["revision"], frame["ops"], frame.get("client_op_id"))
                     await self._maybe_send_buffer()
+                elif kind == "error" and frame.get("code") == "rate_limited":
+                    self.stats.rate_limited += 1
+                    self._resend_later(frame)
                 elif kind == "error":
                     self.stats.errors.append(frame)
         except (websockets.ConnectionClosed, ConnectionError):
             pass
+
+    def _resend_later(self, frame: dict) -> None:
+        """A refused edit changed nothing: send it again (same id) once the limit allows."""
+        if self.inflight is None or frame.get("client_op_id") != self.inflight[0]:
+            return
+        op_id = self.inflight[0]
+        delay = max(1, int(frame.get("retry_after_ms") or 1)) / 1000
+
+        async def resend() -> None:
+            await asyncio.sleep(delay)
+            if self.inflight is not None and self.inflight[0] == op_id:
+                await self._send_op(*self.inflight)
+
+        task = asyncio.get_running_loop().create_task(resend())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _on_ack(self, frame: dict) -> None:
         if self.inflight is None or frame["client_op_id"] != self.inflight[0]:

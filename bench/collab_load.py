@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -105,7 +106,12 @@ async def run_clients(args, token: str, documents: list[str], per_document: int)
     async def closed_loop(client: ReplicaClient) -> None:
         while time.perf_counter() < deadline:
             await client.edit(client.random_edit(rng))
-            await client.idle.wait()
+            # An edit that is never acknowledged must show up as an unfinished client
+            # in the report, not hang the run.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(client.idle.wait(), max(1.0, deadline - time.perf_counter()))
+            if not client.idle.is_set():
+                return
 
     if args.scenario == "saturate":
         await asyncio.gather(*(closed_loop(c) for c in clients))
@@ -152,7 +158,10 @@ def report(args, result: dict) -> None:
     )
     print(f"duration            {result['elapsed']:.1f} s")
     print(f"edits sent          {stats.sent}  (acked {stats.acked})")
-    print(f"committed ops       {result['committed']}  ({rate:.1f} ops/s)")
+    offered = ""
+    if args.scenario != "saturate":
+        offered = f"; offered {result['clients'] * args.rate:.0f} ops/s"
+    print(f"committed ops       {result['committed']}  ({rate:.1f} ops/s{offered})")
     for label, values in (
         ("ack latency ms    ", stats.ack_latencies),
         ("fan-out latency ms", stats.fanout_latencies),
@@ -161,6 +170,7 @@ def report(args, result: dict) -> None:
         print(f"{label}  p50 {p50}  p95 {p95}  p99 {p99}")
     first = f"  first: {stats.errors[0]}" if stats.errors else ""
     print(f"errors              {len(stats.errors)}{first}")
+    print(f"rate limited        {stats.rate_limited}  (sent again, as the contract allows)")
     print(f"unfinished clients  {result['pending']}")
     print(f"converged           {'yes' if result['converged'] else 'NO'}")
 
