@@ -77,6 +77,18 @@ def dumps(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+_OWN_ORIGIN = PROCESS_ID.encode()
+
+
+def _wire(origin: str, message: dict) -> str:
+    """A bus message: the sender's process id, a newline, the JSON.
+
+    The id comes first so a process skips its own messages (it already delivered them)
+    without decoding them.
+    """
+    return f"{origin}\n{dumps(message)}"
+
+
 # --- Database calls off the event loop ---------------------------------------
 
 _db_executor: ThreadPoolExecutor | None = None
@@ -195,10 +207,13 @@ class RedisBus:
                     message = await self.pubsub.get_message(timeout=1.0)
                     if message is None or message.get("type") != "message":
                         continue
+                    origin, _, body = message["data"].partition(b"\n")
+                    if origin == _OWN_ORIGIN:
+                        continue  # this process delivered it to its sockets already
                     channel = message["channel"].decode()
                     try:
                         document_id = int(channel.rsplit(":", 1)[1])
-                        payload = json.loads(message["data"])
+                        payload = json.loads(body)
                     except (ValueError, IndexError):
                         continue
                     self.registry.dispatch(document_id, payload)
@@ -229,9 +244,8 @@ class RedisBus:
                 await self.pubsub.unsubscribe(name)
 
     async def publish(self, document_id: int, message: dict) -> None:
-        message = dict(message, origin=PROCESS_ID)
         try:
-            await self.client.publish(channel_name(document_id), dumps(message))
+            await self.client.publish(channel_name(document_id), _wire(PROCESS_ID, message))
         except Exception as exc:
             # Other processes will find the revisions in the log by themselves.
             logger.warning("publish to document %s failed: %s", document_id, exc)
@@ -297,11 +311,14 @@ class RedisBus:
         removed: dict[int, list[dict]] = {}
         now = time.time()
         try:
-            for document_id in document_ids:
-                zkey, hkey = self._keys(document_id)
-                stale = await self.client.zrangebyscore(zkey, "-inf", now)
+            async with self.client.pipeline(transaction=False) as pipe:
+                for document_id in document_ids:
+                    pipe.zrangebyscore(self._keys(document_id)[0], "-inf", now)
+                found = await pipe.execute()  # one round trip for every document
+            for document_id, stale in zip(document_ids, found, strict=True):
                 if not stale:
                     continue
+                zkey, hkey = self._keys(document_id)
                 infos = await self.client.hmget(hkey, stale)
                 # zrem answers how many it removed: only one process reports each entry.
                 for conn, info in zip(stale, infos, strict=True):
@@ -326,7 +343,7 @@ def _sync_publish(document_id: int, message: dict) -> None:
     """Publishes from synchronous code (REST views, Celery tasks)."""
     if settings.REDIS_URL:
         try:
-            _sync_redis().publish(channel_name(document_id), dumps(dict(message, origin="sync")))
+            _sync_redis().publish(channel_name(document_id), _wire("sync", message))
         except Exception as exc:
             logger.warning("publish to document %s failed: %s", document_id, exc)
     # Sockets of this very process, if it serves any (daphne runs sync views in threads).
@@ -811,7 +828,7 @@ class Registry:
         kind = message.get("k")
         if kind == "ops":
             hub.receive(message.get("frames") or [])
-        elif kind == "relay" and message.get("origin") != PROCESS_ID:
+        elif kind == "relay":
             hub.relay(message["frame"], exclude=message.get("exclude"))
 
     async def relay(self, document_id: int, frame: dict, exclude: str | None = None) -> None:
