@@ -198,8 +198,12 @@ class RedisBus:
             try:
                 self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
                 # Subscribe to something first so get_message has a connection to read.
-                await self.pubsub.subscribe(f"learnai:process:{PROCESS_ID}", *self.channels)
+                await self.pubsub.subscribe(f"learnai:process:{PROCESS_ID}")
                 self.connected.set()
+                # Documents opened from here on subscribe by themselves; these are the ones
+                # opened before (or while the line above was waiting for Redis).
+                if self.channels:
+                    await self.pubsub.subscribe(*self.channels)
                 backoff = 0.1
                 # Messages may have been missed while disconnected: check the log.
                 self.registry.request_db_check()
