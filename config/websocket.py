@@ -88,10 +88,18 @@ class RawWriter:
     the ASGI send.
     """
 
-    __slots__ = ("protocol",)
+    __slots__ = ("direct", "protocol")
+
+    # What a Twisted TCP transport must have for `write` to send without queueing.
+    DIRECT_SEND_ATTRIBUTES = (
+        "TLS", "connected", "_writeDisconnected", "_tempDataBuffer", "dataBuffer", "offset",
+        "writeSomeData",
+    )  # fmt: skip
 
     def __init__(self, protocol):
         self.protocol = protocol
+        transport = getattr(protocol, "transport", None)
+        self.direct = all(hasattr(transport, name) for name in self.DIRECT_SEND_ATTRIBUTES)
 
     @classmethod
     def for_send(cls, send) -> "RawWriter | None":
@@ -115,4 +123,25 @@ class RawWriter:
         return not limit or frame_length <= limit
 
     def write(self, data: bytes) -> None:
-        self.protocol.transport.write(data)
+        """Sends at once when nothing is queued before it; otherwise queues as usual.
+
+        Twisted's write only queues and sends when the reactor next sees the socket
+        writable: two epoll registrations and a loop pass per socket per broadcast. On a
+        plain TCP transport with an empty queue the bytes can go out right away; what the
+        kernel does not take is queued behind them.
+        """
+        transport = self.protocol.transport
+        if (
+            self.direct
+            and transport.TLS is False  # never below a TLS layer
+            and transport.connected
+            and not transport._writeDisconnected
+            and not transport._tempDataBuffer
+            and len(transport.dataBuffer) == transport.offset
+        ):
+            sent = transport.writeSomeData(data)
+            if isinstance(sent, int) and sent > 0:
+                if sent == len(data):
+                    return
+                data = data[sent:]
+        transport.write(data)

@@ -53,3 +53,79 @@ def test_raw_writing_only_for_daphne_sockets_without_compression():
     closing = Protocol()
     closing.state = 2
     assert not RawWriter.for_send(functools.partial(server_send, closing)).usable()
+
+
+class FakeTransport:
+    """The parts of a Twisted TCP transport RawWriter looks at; the kernel takes `room`."""
+
+    def __init__(self, room: int, tls: bool = False):
+        self.TLS = tls
+        self.connected = True
+        self._writeDisconnected = False
+        self._tempDataBuffer: list[bytes] = []
+        self.dataBuffer = b""
+        self.offset = 0
+        self.room = room
+        self.wire = b""  # what reached the socket
+
+    def writeSomeData(self, data):  # Twisted's name
+        taken = bytes(data[: self.room])
+        self.room -= len(taken)
+        self.wire += taken
+        return len(taken)
+
+    def write(self, data):
+        self._tempDataBuffer.append(data)
+
+
+def _writer(transport) -> RawWriter:
+    class Protocol:
+        STATE_OPEN = 1
+        state = 1
+        _perMessageCompress = None
+        autoFragmentSize = 0
+
+    protocol = Protocol()
+    protocol.transport = transport
+
+    async def server_send(protocol, message):
+        return None
+
+    return RawWriter.for_send(functools.partial(server_send, protocol))
+
+
+def test_frames_go_straight_to_the_socket_when_nothing_is_queued():
+    transport = FakeTransport(room=1000)
+    _writer(transport).write(b"abc")
+    assert transport.wire == b"abc" and transport._tempDataBuffer == []
+
+
+def test_what_the_kernel_does_not_take_is_queued_and_later_frames_queue_behind_it():
+    transport = FakeTransport(room=2)
+    writer = _writer(transport)
+    writer.write(b"abcd")
+    transport.room = 10  # the socket drains, but Twisted still holds "cd"
+    writer.write(b"ef")  # must not overtake it
+    assert transport.wire == b"ab"
+    assert transport._tempDataBuffer == [b"cd", b"ef"]
+
+
+def test_tls_transports_always_queue_through_twisted():
+    transport = FakeTransport(room=1000, tls=True)
+    _writer(transport).write(b"abc")
+    assert transport.wire == b"" and transport._tempDataBuffer == [b"abc"]
+
+
+def test_unknown_transports_queue_through_their_own_write():
+    class Plain:
+        def __init__(self):
+            self.written = []
+
+        def write(self, data):
+            self.written.append(data)
+
+    transport = Plain()
+    writer = _writer(transport)
+    assert not writer.direct
+    writer.write(b"abc")
+    assert transport.written == [b"abc"]
