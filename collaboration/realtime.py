@@ -207,10 +207,16 @@ class RedisBus:
                 backoff = 0.1
                 # Messages may have been missed while disconnected: check the log.
                 self.registry.request_db_check()
+                handled = 0
                 while True:
                     message = await self.pubsub.get_message(timeout=1.0)
                     if message is None or message.get("type") != "message":
                         continue
+                    handled += 1
+                    if handled % 32 == 0:
+                        # Buffered messages come without a real wait: let sockets and
+                        # commits run between bursts.
+                        await asyncio.sleep(0)
                     origin, _, body = message["data"].partition(b"\n")
                     if origin == _OWN_ORIGIN:
                         continue  # this process delivered it to its sockets already
