@@ -598,8 +598,23 @@ async def commit_documents_fast(
     way. States are only ever moved to committed revisions. A database error propagates;
     the caller must then drop the states of these documents.
     """
+    outcomes: list = [None] * len(batches)
+    async for index, outcome in iter_commit_documents_fast(connection, batches):
+        outcomes[index] = outcome
+    return outcomes
+
+
+async def iter_commit_documents_fast(
+    connection,
+    batches: list[tuple[int, list[PendingOperation], DocumentState | None]],
+):
+    """`commit_documents_fast`, yielding (index, outcome) as soon as each one is known.
+
+    The documents stored by the first round trip are answered while those that found
+    another process's revisions are planned and sent again.
+    """
     max_chars = settings.MAX_DOCUMENT_CHARS
-    outcomes: list = [Unresolved() for _ in batches]
+    unresolved = [Unresolved() for _ in batches]
     earlier: dict[int, dict[str, int]] = {i: {} for i in range(len(batches))}
     open_jobs = list(range(len(batches)))
     for _attempt in range(FAST_ATTEMPTS):
@@ -607,30 +622,35 @@ async def commit_documents_fast(
         for i in open_jobs:
             document_id, pending, state = batches[i]
             if not _fast_eligible(pending, state):
+                yield i, unresolved[i]
                 continue
             draft = _Draft(state)
             known = dict(earlier[i])
             results, rows = _plan(draft, document_id, pending, known, max_chars)
-            if not rows:
-                continue  # nothing to store (errors, duplicates): the locked path decides
+            if not rows:  # nothing to store (errors, duplicates): the locked path decides
+                yield i, unresolved[i]
+                continue
             check_ids = [p.client_op_id for p in pending if p.client_op_id not in earlier[i]]
             planned.append((i, draft, results, _fast_params(document_id, draft, rows, check_ids)))
+        open_jobs = []
         if not planned:
             break
         replies = await _call_all(connection, [params for *_rest, params in planned])
-        open_jobs = []
         for (i, draft, results, _params), reply in zip(planned, replies, strict=True):
             document_id, _pending, state = batches[i]
             kinds = {row[0] for row in reply}
             metrics.commit_rounds.labels("fast" if "ok" in kinds else "moved").inc()
             if "ok" in kinds:
                 state.adopt(draft)
-                outcomes[i] = (results, state, outcomes[i].caught_up)
+                yield i, (results, state, unresolved[i].caught_up)
             elif "missing" in kinds:
-                outcomes[i] = Document.DoesNotExist(f"document {document_id} does not exist")
-            elif _catch_up(state, reply, outcomes[i], earlier[i]):
+                yield i, Document.DoesNotExist(f"document {document_id} does not exist")
+            elif _catch_up(state, reply, unresolved[i], earlier[i]):
                 open_jobs.append(i)  # plan again on top of what was committed meanwhile
-    return outcomes
+            else:
+                yield i, unresolved[i]
+    for i in open_jobs:  # still moving after every attempt
+        yield i, unresolved[i]
 
 
 def _catch_up(

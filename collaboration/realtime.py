@@ -721,18 +721,27 @@ class FastCommitter:
     def available(self) -> bool:
         return self.enabled() and time.monotonic() >= self.resting_until
 
-    async def commit(self, batches: list) -> list:
+    async def commit(self, batches: list):
+        """Yields (index, outcome) per batch as `commit.iter_commit_documents_fast` does;
+        after a database error, `Unresolved` for every batch not answered yet."""
+        answered: set[int] = set()
         try:
             if self.connection is None or self.connection.closed:
                 self.connection = await self._connect()
-            return await commit_module.commit_documents_fast(self.connection, batches)
+            async for index, outcome in commit_module.iter_commit_documents_fast(
+                self.connection, batches
+            ):
+                answered.add(index)
+                yield index, outcome
         except Exception as exc:
             logger.warning("one-round-trip commit failed (%s); committing under the lock", exc)
             self.resting_until = time.monotonic() + self.RETRY_AFTER_SECONDS
             await self.close()
             # The states only ever moved to committed revisions; the locked path goes on
             # from there (an op committed just before the error comes back as a duplicate).
-            return [commit_module.Unresolved() for _ in batches]
+            for index in range(len(batches)):
+                if index not in answered:
+                    yield index, commit_module.Unresolved()
         finally:
             if settings.TESTING:
                 await self.close()  # test databases are dropped at the end
@@ -931,11 +940,12 @@ class Registry:
             return
         caught_up: dict[int, list[dict]] = {}
         if self.fast.available():
-            fast_outcomes = await self.fast.commit(
-                [(hub.document_id, [q.pending for q in batch], hub.state) for hub, batch in work]
-            )
             slow = []
-            for (hub, batch), outcome in zip(work, fast_outcomes, strict=True):
+            batches = [
+                (hub.document_id, [q.pending for q in batch], hub.state) for hub, batch in work
+            ]
+            async for index, outcome in self.fast.commit(batches):
+                hub, batch = work[index]
                 if isinstance(outcome, commit_module.Unresolved):
                     slow.append((hub, batch))
                     caught_up[hub.document_id] = outcome.caught_up

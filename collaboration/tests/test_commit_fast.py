@@ -230,11 +230,40 @@ async def test_the_committer_falls_back_to_the_lock_when_the_database_call_fails
 
     async def broken(*_args, **_kwargs):
         raise psycopg.OperationalError("server closed the connection unexpectedly")
+        yield  # an async generator, like the real one
 
-    monkeypatch.setattr(commit, "commit_documents_fast", broken)
+    monkeypatch.setattr(commit, "iter_commit_documents_fast", broken)
     op = PendingOperation("x", 0, owner.pk, ops=[3, "!"])
-    (outcome,) = await committer.commit([(document.pk, [op], state)])
+    (outcome,) = [o async for _index, o in committer.commit([(document.pk, [op], state)])]
 
     assert isinstance(outcome, Unresolved)
     assert not committer.available()  # rests a moment before trying again
     assert state.revision == 0  # nothing half-applied to what the process holds
+
+
+async def test_documents_stored_at_once_are_answered_before_moved_ones_are_retried(pg, owner):
+    calm = await sync_to_async(DocumentFactory)(owner=owner, content="calm")
+    busy = await sync_to_async(DocumentFactory)(owner=owner, content="busy")
+    calm_state = await sync_to_async(_state)(calm)
+    busy_state = await sync_to_async(_state)(busy)
+    await sync_to_async(_locked_commit)(
+        busy.pk, [PendingOperation("elsewhere", 0, owner.pk, ops=[4, "!"])]
+    )
+
+    order = []
+    async for index, outcome in commit.iter_commit_documents_fast(
+        pg,
+        [
+            (busy.pk, [PendingOperation("b", 0, owner.pk, ops=["*", 4])], busy_state),
+            (calm.pk, [PendingOperation("c", 0, owner.pk, ops=["*", 4])], calm_state),
+        ],
+    ):
+        order.append(index)
+        results, _state_after, caught_up = outcome
+        assert results[0].committed
+        if index == 0:
+            assert [frame["client_op_id"] for frame in caught_up] == ["elsewhere"]
+
+    assert order == [1, 0]  # the calm document did not wait for the busy one's second try
+    await sync_to_async(busy.refresh_from_db)()
+    assert (busy.revision, busy.content) == (2, "*busy!")
