@@ -1,5 +1,7 @@
 """factory_boy factories for collaboration: tags, documents, members, operations."""
 
+import uuid
+
 import factory
 from django.utils.text import slugify
 
@@ -67,3 +69,19 @@ class OperationFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     source = "api"
     chars_inserted = 1
+
+
+def commit_edit(document, user, ops) -> None:
+    """Applies `ops` to the document's current text through the editor's commit path."""
+    from collaboration import services
+
+    document.refresh_from_db()
+    result = services.document_apply_operation(
+        document_id=document.pk,
+        user=user,
+        base_revision=document.revision,
+        client_op_id=f"test-edit-{uuid.uuid4().hex}",
+        ops=ops,
+    )
+    assert result.committed, result.error
+    document.refresh_from_db()

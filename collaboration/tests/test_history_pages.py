@@ -1,34 +1,17 @@
 """History pages: the revision list, a revision, diffs, restore and authorship."""
 
-import itertools
-
 import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from collaboration import services
 from collaboration.models import Document, EditPolicy, MemberRole, Operation, Visibility
-from collaboration.tests.factories import DocumentMemberFactory
+from collaboration.tests.factories import DocumentMemberFactory, commit_edit
 
 pytestmark = pytest.mark.django_db
 
-_ids = itertools.count()
 
 V0 = "# Notes\n\nfirst line\nsecond line\n"
-
-
-def edit(document, user, ops):
-    document.refresh_from_db()
-    result = services.document_apply_operation(
-        document_id=document.pk,
-        user=user,
-        base_revision=document.revision,
-        client_op_id=f"test-{next(_ids)}",
-        ops=ops,
-    )
-    assert result.committed, result.error
-    document.refresh_from_db()
-    return result
 
 
 @pytest.fixture
@@ -45,10 +28,11 @@ def writer():
 def doc(owner, writer):
     """Revision 0: V0 by Olga; 1: Walt appends a line; 2: Olga deletes "first line\\n"."""
     document = services.document_create(owner=owner, title="Notes on history", content=V0)
-    edit(document, writer, [len(V0), "third line by walt\n"])
+    commit_edit(document, writer, [len(V0), "third line by walt\n"])
     start = V0.index("first line")
     length = len(document.content)
-    edit(document, owner, [start, -len("first line\n"), length - start - len("first line\n")])
+    removed = len("first line\n")
+    commit_edit(document, owner, [start, -removed, length - start - removed])
     return document
 
 
@@ -148,7 +132,7 @@ def test_diff_defaults_to_latest_change(client, doc):
 def test_diff_folds_long_unchanged_runs(client, owner):
     text = "".join(f"line {n}\n" for n in range(30))
     document = services.document_create(owner=owner, title="Long", content=text)
-    edit(document, owner, [len(text), "the end\n"])
+    commit_edit(document, owner, [len(text), "the end\n"])
     html = client.get(url("diff", document), {"from": 0, "to": 1}).content.decode()
     assert "27 unchanged lines" in html
     assert "line 29" in html
@@ -175,7 +159,7 @@ def test_diff_bad_params_give_a_friendly_page(client, doc, params, status, messa
 def test_pruned_revision_gives_a_friendly_410(client, owner):
     document = services.document_create(owner=owner, title="Pruned", content="a\n")
     for n in range(3):
-        edit(document, owner, [len(document.content), f"{n}\n"])
+        commit_edit(document, owner, [len(document.content), f"{n}\n"])
     Operation.objects.filter(document=document, revision=1).delete()
     document.snapshots.all().delete()
     response = client.get(url("revision", document, revision=1))
@@ -240,7 +224,7 @@ def test_private_document_is_a_404_for_others_on_every_page(client, owner):
     private = services.document_create(
         owner=owner, title="Secret", content="hidden\n", visibility=Visibility.PRIVATE
     )
-    edit(private, owner, [len("hidden\n"), "more\n"])
+    commit_edit(private, owner, [len("hidden\n"), "more\n"])
     pages = [
         ("get", url("history", private)),
         ("get", url("revision", private, revision=0)),

@@ -12,7 +12,7 @@ from collaboration import services, tasks
 from collaboration.models import Document, DocumentSearch, Visibility
 from collaboration.search import document_search, refresh_search_index
 from collaboration.tests.api_helpers import assert_error, client_for
-from collaboration.tests.factories import DocumentFactory, TagFactory
+from collaboration.tests.factories import DocumentFactory, TagFactory, commit_edit
 
 pytestmark = pytest.mark.django_db
 
@@ -237,15 +237,7 @@ def test_nav_has_the_search_box(client):
 def _replace_text(document, user, new_text):
     """Replaces the whole text through the editor's commit path."""
     document.refresh_from_db()
-    result = services.document_apply_operation(
-        document_id=document.pk,
-        user=user,
-        base_revision=document.revision,
-        client_op_id=f"replace-{document.pk}-{document.revision}",
-        ops=[new_text, -len(document.content)],
-    )
-    assert result.committed, result.error
-    document.refresh_from_db()
+    commit_edit(document, user, [new_text, -len(document.content)])
     assert document.content == new_text
 
 

@@ -2,11 +2,10 @@
 its body, no sideways scrolling on a phone for the search, history, diff and authorship
 pages, and the document page naming who is on the live editor."""
 
-import itertools
-
 import pytest
 
 from collaboration import services
+from collaboration.tests.factories import commit_edit
 
 from .conftest import new_page, signed_in, wait_connected
 
@@ -14,20 +13,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BODY_WORD = "quokkafication"
 LONG_LINE = "A_very_long_unbroken_identifier_" * 8
-_op_ids = itertools.count()
-
-
-def _edit(document, user, ops) -> None:
-    document.refresh_from_db()
-    result = services.document_apply_operation(
-        document_id=document.pk,
-        user=user,
-        base_revision=document.revision,
-        client_op_id=f"browser-pages-{next(_op_ids)}",
-        ops=ops,
-    )
-    assert result.committed, result.error
-    document.refresh_from_db()
 
 
 @pytest.fixture
@@ -74,9 +59,9 @@ def document_with_history(make_user):
     writer = make_user(username="wes", full_name="Wes Writer")
     v0 = f"# Phone history\n\n{LONG_LINE}\n\n```\n{LONG_LINE}\n```\n"
     document = services.document_create(owner=owner, title="Phone history", content=v0)
-    _edit(document, writer, [len(v0), f"\nAdded by wes: {LONG_LINE}\n"])
+    commit_edit(document, writer, [len(v0), f"\nAdded by wes: {LONG_LINE}\n"])
     length = len(document.content)
-    _edit(document, owner, [f"{LONG_LINE} {BODY_WORD}\n\n", length])
+    commit_edit(document, owner, [f"{LONG_LINE} {BODY_WORD}\n\n", length])
     return owner, document
 
 
