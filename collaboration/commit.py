@@ -590,28 +590,15 @@ async def _call_all(connection, calls: list[tuple]) -> list[list[tuple]]:
 async def commit_documents_fast(
     connection,
     batches: list[tuple[int, list[PendingOperation], DocumentState | None]],
-) -> list[tuple[list[CommitResult], DocumentState, list[dict[str, Any]]] | Exception | Unresolved]:
+):
     """`commit_documents` in one round trip per attempt, for documents held up to date.
 
-    `connection` is an autocommit psycopg AsyncConnection. Same rules and outcomes as
-    `commit_documents`, plus `Unresolved` for the documents that must go the locking
-    way. States are only ever moved to committed revisions. A database error propagates;
-    the caller must then drop the states of these documents.
-    """
-    outcomes: list = [None] * len(batches)
-    async for index, outcome in iter_commit_documents_fast(connection, batches):
-        outcomes[index] = outcome
-    return outcomes
-
-
-async def iter_commit_documents_fast(
-    connection,
-    batches: list[tuple[int, list[PendingOperation], DocumentState | None]],
-):
-    """`commit_documents_fast`, yielding (index, outcome) as soon as each one is known.
-
-    The documents stored by the first round trip are answered while those that found
-    another process's revisions are planned and sent again.
+    `connection` is an autocommit psycopg AsyncConnection. Yields (index, outcome) per
+    batch as soon as it is known, so the documents stored by the first round trip are
+    answered while those that found another process's revisions are planned and sent
+    again. Same rules and outcomes as `commit_documents`, plus `Unresolved` for the
+    documents that must go the locking way. States are only ever moved to committed
+    revisions. A database error propagates.
     """
     max_chars = settings.MAX_DOCUMENT_CHARS
     unresolved = [Unresolved() for _ in batches]

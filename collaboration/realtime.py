@@ -722,13 +722,13 @@ class FastCommitter:
         return self.enabled() and time.monotonic() >= self.resting_until
 
     async def commit(self, batches: list):
-        """Yields (index, outcome) per batch as `commit.iter_commit_documents_fast` does;
+        """Yields (index, outcome) per batch as `commit.commit_documents_fast` does;
         after a database error, `Unresolved` for every batch not answered yet."""
         answered: set[int] = set()
         try:
             if self.connection is None or self.connection.closed:
-                self.connection = await self._connect()
-            async for index, outcome in commit_module.iter_commit_documents_fast(
+                self.connection = await self.connect()
+            async for index, outcome in commit_module.commit_documents_fast(
                 self.connection, batches
             ):
                 answered.add(index)
@@ -747,7 +747,8 @@ class FastCommitter:
                 await self.close()  # test databases are dropped at the end
 
     @staticmethod
-    async def _connect():
+    async def connect():
+        """A new autocommit connection to the default database (its test copy in tests)."""
         import psycopg
 
         params = connections["default"].get_connection_params()

@@ -35,16 +35,17 @@ async def _close_thread_connections():
     await sync_to_async(connections.close_all)()
 
 
-async def _connect():
-    params = connections["default"].get_connection_params()
-    for key in ("context", "cursor_factory", "prepare_threshold"):
-        params.pop(key, None)
-    return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+async def _commit_all(connection, batches) -> list:
+    """Every outcome of commit_documents_fast, in the order of `batches`."""
+    outcomes = [None] * len(batches)
+    async for index, outcome in commit.commit_documents_fast(connection, batches):
+        outcomes[index] = outcome
+    return outcomes
 
 
 @pytest.fixture
 async def pg():
-    conn = await _connect()
+    conn = await FastCommitter.connect()
     yield conn
     await conn.close()
 
@@ -79,7 +80,7 @@ async def test_a_batch_is_stored_in_one_call_with_gap_free_revisions(pg, owner):
         PendingOperation("b-1", 0, owner.pk, ops=["Oh, ", 5]),
         PendingOperation("c-1", 0, owner.pk, ops=[5, "!"]),
     ]
-    (outcome,) = await commit.commit_documents_fast(pg, [(document.pk, pending, state)])
+    (outcome,) = await _commit_all(pg, [(document.pk, pending, state)])
 
     results, new_state, caught_up = outcome
     assert [r.revision for r in results] == [1, 2, 3]
@@ -108,7 +109,7 @@ async def test_another_process_committing_first_is_caught_up_and_transformed(pg,
         ],
     )
     mine = PendingOperation("mine-1", 0, owner.pk, ops=[1, "-", 2])
-    (outcome,) = await commit.commit_documents_fast(pg, [(document.pk, [mine], state)])
+    (outcome,) = await _commit_all(pg, [(document.pk, [mine], state)])
 
     results, new_state, caught_up = outcome
     assert [frame["client_op_id"] for frame in caught_up] == ["other-1", "other-2"]
@@ -127,7 +128,7 @@ async def test_an_op_id_committed_elsewhere_is_a_duplicate_not_a_second_copy(pg,
     resent = PendingOperation("same-id", 0, owner.pk, ops=[3, "!"])
     fresh = PendingOperation("next", 0, owner.pk, ops=["#", 3])
 
-    (outcome,) = await commit.commit_documents_fast(pg, [(document.pk, [resent, fresh], state)])
+    (outcome,) = await _commit_all(pg, [(document.pk, [resent, fresh], state)])
 
     results, _state_after, _caught_up = outcome
     assert results[0].duplicate and results[0].revision == 1
@@ -148,7 +149,7 @@ async def test_a_deleted_document_and_a_state_behind_the_base(pg, owner):
     kept_state = await sync_to_async(_state)(kept)
     ahead = PendingOperation("ahead", 5, owner.pk, ops=[1, "z"])  # the process never saw 5
 
-    outcomes = await commit.commit_documents_fast(
+    outcomes = await _commit_all(
         pg,
         [
             (gone.pk, [PendingOperation("g", 0, owner.pk, ops=[1, "!"])], gone_state),
@@ -168,7 +169,7 @@ async def test_crossing_a_snapshot_boundary_writes_a_snapshot(pg, owner, setting
     document = await sync_to_async(DocumentFactory)(owner=owner, content="")
     state = await sync_to_async(_state)(document)
     pending = [PendingOperation(f"s-{n}", 0, owner.pk, ops=["a"]) for n in (0, 1)]
-    await commit.commit_documents_fast(pg, [(document.pk, pending, state)])
+    await _commit_all(pg, [(document.pk, pending, state)])
     assert await sync_to_async(
         lambda: list(Snapshot.objects.filter(document=document).values_list("revision", "content"))
     )() == [(2, "aa")]
@@ -181,7 +182,7 @@ async def test_several_processes_committing_at_once_keep_one_gap_free_history(ow
     per_writer, writers = 40, 4
 
     async def writer(name: str) -> list[int]:
-        conn = await _connect()
+        conn = await FastCommitter.connect()
         state = await sync_to_async(_state)(document)
         committed = []
         try:
@@ -190,7 +191,7 @@ async def test_several_processes_committing_at_once_keep_one_gap_free_history(ow
                 op = PendingOperation(
                     f"{name}-{n}", base, owner.pk, ops=_insert(name, 0, len(state.content))
                 )
-                (outcome,) = await commit.commit_documents_fast(conn, [(document.pk, [op], state)])
+                (outcome,) = await _commit_all(conn, [(document.pk, [op], state)])
                 if isinstance(outcome, Unresolved):  # three conflicts in a row: lock it
                     results, state = await sync_to_async(commit.commit_operations)(
                         document_id=document.pk, pending=[op], state=state
@@ -232,7 +233,7 @@ async def test_the_committer_falls_back_to_the_lock_when_the_database_call_fails
         raise psycopg.OperationalError("server closed the connection unexpectedly")
         yield  # an async generator, like the real one
 
-    monkeypatch.setattr(commit, "iter_commit_documents_fast", broken)
+    monkeypatch.setattr(commit, "commit_documents_fast", broken)
     op = PendingOperation("x", 0, owner.pk, ops=[3, "!"])
     (outcome,) = [o async for _index, o in committer.commit([(document.pk, [op], state)])]
 
@@ -251,7 +252,7 @@ async def test_documents_stored_at_once_are_answered_before_moved_ones_are_retri
     )
 
     order = []
-    async for index, outcome in commit.iter_commit_documents_fast(
+    async for index, outcome in commit.commit_documents_fast(
         pg,
         [
             (busy.pk, [PendingOperation("b", 0, owner.pk, ops=["*", 4])], busy_state),

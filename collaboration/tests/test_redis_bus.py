@@ -21,13 +21,14 @@ class Recorder:
     def __init__(self):
         self.got: list[tuple[int, dict]] = []
         self.arrived = asyncio.Event()
+        self.db_checks = 0
 
     def dispatch(self, document_id, message):
         self.got.append((document_id, message))
         self.arrived.set()
 
     def request_db_check(self):
-        pass
+        self.db_checks += 1
 
 
 async def _publish_until_heard(recorder, document_id, message, publisher) -> None:
@@ -62,6 +63,8 @@ async def test_documents_opened_while_the_bus_connects_still_hear_other_processe
             recorder.arrived.clear()
             await _publish_until_heard(recorder, document_id, message, publisher)
         assert [d for d, _m in recorder.got][:2] == [987_001, 987_002]
+        # Whatever was published while it was not listening is looked up in the log.
+        assert recorder.db_checks == 1
     finally:
         await bus.close()
         await publisher.aclose()
