@@ -49,6 +49,7 @@ HUB_LOG_SIZE = 1000
 GAP_WAIT_SECONDS = 0.05
 WATCHDOG_SECONDS = 1.0
 DB_CHECK_SECONDS = 3.0
+CLOSE_TIMEOUT_SECONDS = 5.0
 OUTBOX_LIMIT = 20_000
 # One committer per process forms the largest groups: one transaction for every document
 # with pending edits, instead of several threads fighting over the GIL.
@@ -344,7 +345,8 @@ class RedisBus:
         if self.listener:
             self.listener.cancel()
             with contextlib.suppress(BaseException):
-                await self.listener
+                # A listener stuck in the Redis client must not hold up a shutdown.
+                await asyncio.wait_for(self.listener, CLOSE_TIMEOUT_SECONDS)
         with contextlib.suppress(Exception):
             await self.client.aclose()
 
