@@ -1,10 +1,40 @@
-"""API-key authentication for DRF: `Authorization: Api-Key lai_<prefix>_<secret>`."""
+"""DRF authentication: JWTs that end with the session, and API keys
+(`Authorization: Api-Key lai_<prefix>_<secret>`)."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from .services import ApiKeyRejected, api_key_authenticate
+from .services import ApiKeyRejected, api_key_authenticate, suspension_message
+from .tokens import SESSION_ENDED, token_stamp_valid
+
+
+class StampedJWTAuthentication(JWTAuthentication):
+    """simplejwt's Bearer authentication, refusing tokens the person can no longer use.
+
+    A token stops working when its credential stamp (claim `cs`) no longer matches the
+    user's (password changed, signed out everywhere) or while the account is suspended,
+    so revoking access takes effect on the next request, not when the token expires.
+    """
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)  # refuses unknown and inactive users
+        if user.is_suspended:
+            raise exceptions.AuthenticationFailed(
+                suspension_message(user=user), code="account_suspended"
+            )
+        if not token_stamp_valid(validated_token, user):
+            raise exceptions.AuthenticationFailed(SESSION_ENDED, code="token_not_valid")
+        return user
+
+
+class StampedJWTAuthenticationScheme(SimpleJWTScheme):
+    """Describes StampedJWTAuthentication as the Bearer scheme (spectacular matches by class)."""
+
+    target_class = "accounts.authentication.StampedJWTAuthentication"
+
 
 KEYWORD = "Api-Key"
 
@@ -37,7 +67,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         try:
             api_key = api_key_authenticate(raw_key=raw_key)
         except ApiKeyRejected as exc:
-            raise exceptions.AuthenticationFailed(str(exc), code="api_key_not_valid") from exc
+            raise exceptions.AuthenticationFailed(str(exc), code=exc.code) from exc
         return api_key.user, api_key
 
     def authenticate_header(self, request) -> str:

@@ -106,6 +106,8 @@ class LoginForm(forms.Form):
         password = self.cleaned_data.get("password")
         if not identifier or not password:
             return self.cleaned_data
+        # AccountSuspended (right password, suspended account) is a ValidationError: it
+        # propagates from here and the form shows its message, end and reason included.
         try:
             self.user_cache = authenticate_with_lockout(
                 request=self.request, identifier=identifier, password=password

@@ -187,6 +187,8 @@ def authenticate_with_lockout(
     """Check a username-or-email and password, unless the account or address is locked.
 
     Returns the user, or None for wrong credentials (or an inactive account).
+    Raises AccountSuspended (from the backend) for the right password of a suspended
+    account; that attempt is not counted as a failure.
     Raises LoginLocked, without checking the password, once MAX_LOGIN_ATTEMPTS
     attempts have failed for the account or for the client address within
     LOGIN_LOCKOUT_WINDOW_SECONDS; the lock lasts LOGIN_LOCKOUT_COOLOFF_SECONDS.

@@ -2,7 +2,7 @@
 
 Roles rank learner < contributor < reviewer < expert < moderator < admin
 (accounts/roles.py); a role includes every power of the roles below it.
-Superusers count as admins. Inactive and anonymous users have no role at all.
+Superusers count as admins. Inactive, suspended and anonymous users have no role at all.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 def has_role(user: User | AnonymousUser | None, role: str) -> bool:
-    """True if the user is signed in, active, and holds `role` or a higher one."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    """True if the user is signed in, may sign in (active, not suspended), and holds `role`
+    or a higher one."""
+    if user is None or not user.is_authenticated or not user.may_sign_in:
         return False
     return user.is_superuser or role_at_least(user.role, role)
 

@@ -1,4 +1,5 @@
-"""Writes for accounts: sign-up, profiles, roles, JWT refresh tokens and API keys."""
+"""Writes for accounts: sign-up, profiles, roles, access (activation, suspension, sign-out
+everywhere), JWT refresh tokens and API keys."""
 
 from __future__ import annotations
 
@@ -7,25 +8,28 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group, Permission, update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from collaboration.realtime import publish
+
 from .models import ApiKey, User
-from .permissions import can_manage_users
+from .permissions import can_manage_users, is_moderator
 from .roles import Role, role_at_least
 from .selectors import api_key_list
+from .tokens import SESSION_ENDED, refresh_token_for, token_stamp_valid
 
 logger = logging.getLogger(__name__)
 
@@ -232,11 +236,202 @@ def user_set_role(*, user: User, role: str, by: User | None) -> User:
     user.groups.remove(*groups.values())
     if role in groups:
         user.groups.add(groups[role])
+    if role != previous:
+        user_access_changed(user=user)
     logger.info(
         "role of %s changed from %s to %s by %s",
         user.username,
         previous,
         role,
+        by.username if by is not None else "the system",
+    )
+    return user
+
+
+# --- Access: activation, suspension, sign-out everywhere -------------------------
+
+MAX_SUSPENSION_REASON = User._meta.get_field("suspension_reason").max_length
+
+
+@transaction.atomic
+def user_access_changed(*, user: User, sign_out: bool = False) -> None:
+    """Record that what `user` may do may have narrowed, and tell open sockets at once.
+
+    Bumps `access_version`, which every open socket compares before it commits, and
+    announces the change after commit so they re-decide now rather than at their next
+    poll. With `sign_out`, also bumps `session_generation`, which changes the session
+    hash and the credential stamp: every browser session, JWT and socket made before
+    ends; outstanding refresh tokens are blacklisted as well, so the token list says so.
+
+    Call it inside the transaction that made the change, so the bump commits with it and
+    the announcement waits for that commit. Counters are bumped in SQL, so concurrent
+    calls never lose one.
+    """
+    bumps: dict[str, object] = {"access_version": F("access_version") + 1}
+    if sign_out:
+        bumps["session_generation"] = F("session_generation") + 1
+    User.objects.filter(pk=user.pk).update(**bumps)
+    user.refresh_from_db(fields=["access_version", "session_generation"])
+    if sign_out:
+        _refresh_tokens_blacklist_all(user=user)
+    publish.on_commit(publish.access_changed, user_id=user.pk)
+
+
+def _refresh_tokens_blacklist_all(*, user: User) -> int:
+    """Blacklist every unexpired refresh token of `user` not blacklisted yet.
+
+    The one-to-one BlacklistedToken row makes this idempotent: a token blacklisted by a
+    concurrent sign-out or refresh is skipped instead of failing the transaction.
+    """
+    token_ids = list(
+        OutstandingToken.objects.filter(
+            user_id=user.pk, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token_id=token_id) for token_id in token_ids], ignore_conflicts=True
+    )
+    return len(token_ids)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> None:
+    """End every session, token and socket of `user`, on every device, this one included."""
+    user_access_changed(user=user, sign_out=True)
+    logger.info("%s signed out everywhere", user.username)
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> None:
+    """The password of `user` was just set and saved: end every other session and token.
+
+    The caller keeps its own browser signed in by calling Django's
+    `update_session_auth_hash` after this (the session hash depends on the generation).
+    """
+    user_access_changed(user=user, sign_out=True)
+    logger.info("password of %s changed; other sessions ended", user.username)
+
+
+def _check_may_manage_account(*, user: User, by: User | None, action: str) -> None:
+    """Rules shared by deactivation and suspension; `by` None is the system itself."""
+    if by is None:
+        return
+    if by.pk == user.pk:
+        raise PermissionDenied(f"You cannot {action} your own account; ask another admin.")
+    if user.is_superuser and not by.is_superuser:
+        raise PermissionDenied(f"Only a superuser can {action} a superuser's account.")
+
+
+@transaction.atomic
+def user_set_active(*, user: User, is_active: bool, by: User | None) -> User:
+    """Deactivate an account (it can no longer sign in anywhere) or reactivate it.
+
+    Admins only, never on their own account. `by` None is the system itself.
+    """
+    if by is not None and not can_manage_users(by):
+        raise PermissionDenied("Only admins can deactivate or reactivate accounts.")
+    _check_may_manage_account(
+        user=user, by=by, action="deactivate" if not is_active else "reactivate"
+    )
+    # Conditional, so of two admins making the same change at once only one bumps.
+    changed = (
+        User.objects.filter(pk=user.pk).exclude(is_active=is_active).update(is_active=is_active)
+    )
+    user.is_active = is_active
+    if not changed:
+        return user
+    user_access_changed(user=user)
+    logger.info(
+        "%s %s by %s",
+        user.username,
+        "reactivated" if is_active else "deactivated",
+        by.username if by is not None else "the system",
+    )
+    return user
+
+
+class AccountSuspended(ValidationError):
+    """The right password for an account that is suspended now.
+
+    A ValidationError, so the sign-in forms (ours and the admin's), which call
+    `authenticate()` from `clean()`, show the message instead of failing.
+    """
+
+    def __init__(self, *, user: User):
+        self.until = user.suspended_until
+        self.reason = user.suspension_reason
+        super().__init__(suspension_message(user=user), code="account_suspended")
+
+
+def suspension_message(*, user: User) -> str:
+    """What a suspended person reads: until when, and why."""
+    until = date_format(timezone.localtime(user.suspended_until), "j F Y, H:i T")
+    message = f"Your account is suspended until {until}."
+    if user.suspension_reason:
+        message += f" Reason: {user.suspension_reason}"
+        if not user.suspension_reason.endswith((".", "!", "?")):
+            message += "."
+    return message
+
+
+def _check_may_suspend(*, user: User, by: User | None, action: str) -> None:
+    if by is None:
+        return
+    if not is_moderator(by):
+        raise PermissionDenied(f"Only moderators and admins can {action} accounts.")
+    _check_may_manage_account(user=user, by=by, action=action)
+    if not can_manage_users(by) and role_at_least(user.role, Role.MODERATOR):
+        # Moderators look after members; moderators and admins answer to admins.
+        raise PermissionDenied(
+            f"Moderators can only {action} accounts below the moderator role; ask an admin."
+        )
+
+
+@transaction.atomic
+def user_suspend(*, user: User, until: datetime, reason: str, by: User | None) -> User:
+    """Keep `user` from signing in or taking part until `until`, for `reason`.
+
+    Moderators may suspend accounts below the moderator role, admins any account but a
+    superuser's (only superusers may), nobody their own. Every session, token, API key
+    and socket of the person stops working at once (each checks `may_sign_in`), and
+    works again when the suspension ends or is lifted. Suspending again replaces the
+    end and the reason.
+    """
+    _check_may_suspend(user=user, by=by, action="suspend")
+    reason = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if until <= timezone.now():
+        errors["until"] = ["Choose an end in the future."]
+    if not reason:
+        errors["reason"] = ["Say why, in a sentence the person will read."]
+    elif len(reason) > MAX_SUSPENSION_REASON:
+        errors["reason"] = [f"Keep the reason to {MAX_SUSPENSION_REASON} characters or fewer."]
+    if errors:
+        raise ValidationError(errors)
+    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason)
+    user.suspended_until, user.suspension_reason = until, reason
+    user_access_changed(user=user)
+    logger.info(
+        "%s suspended until %s by %s",
+        user.username,
+        until.isoformat(),
+        by.username if by is not None else "the system",
+    )
+    return user
+
+
+@transaction.atomic
+def user_unsuspend(*, user: User, by: User | None) -> User:
+    """Lift a suspension now; the same people may do it as may suspend. Harmless twice."""
+    _check_may_suspend(user=user, by=by, action="lift the suspension of")
+    if user.suspended_until is None and not user.suspension_reason:
+        return user
+    User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+    user.suspended_until, user.suspension_reason = None, ""
+    user_access_changed(user=user)
+    logger.info(
+        "suspension of %s lifted by %s",
+        user.username,
         by.username if by is not None else "the system",
     )
     return user
@@ -248,6 +443,10 @@ def user_set_role(*, user: User, role: str, by: User | None) -> User:
 class TokenInvalid(Exception):
     """A refresh token that cannot be used; the message says why, for the person."""
 
+    def __init__(self, message: str, *, code: str = "token_not_valid"):
+        super().__init__(message)
+        self.code = code
+
 
 TOKEN_EXPIRED = "Your session has expired. Sign in again."
 TOKEN_NOT_VALID = "This refresh token is not valid. Sign in again."
@@ -256,7 +455,7 @@ TOKEN_USED = "This refresh token has already been used or was revoked. Sign in a
 
 def auth_tokens_issue(*, user: User) -> dict[str, str]:
     """A new access and refresh token pair for a user who just proved who they are."""
-    refresh = RefreshToken.for_user(user)
+    refresh = refresh_token_for(user)
     if jwt_settings.UPDATE_LAST_LOGIN:
         update_last_login(None, user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
@@ -302,16 +501,24 @@ def _blacklist(*, raw: str, payload: dict, user: User | None) -> bool:
 
 @transaction.atomic
 def auth_token_refresh(*, refresh: str) -> dict[str, str]:
-    """Trade a refresh token for a new pair; the old one can never be used again."""
+    """Trade a refresh token for a new pair; the old one can never be used again.
+
+    Refused, with the reason, when the account is disabled or suspended, or the token
+    was made before the password changed or the person signed out everywhere.
+    """
     payload, used = _refresh_payload(refresh)
-    if used:
-        raise TokenInvalid(TOKEN_USED)
     user = User.objects.filter(pk=payload.get(jwt_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active:
         raise TokenInvalid("This account is disabled or no longer exists.")
-    if not _blacklist(raw=refresh, payload=payload, user=user):
+    if user.is_suspended:
+        raise TokenInvalid(suspension_message(user=user), code="account_suspended")
+    # Before the used check: after "sign out everywhere" the token is also blacklisted,
+    # and "this session has ended" is the more useful answer.
+    if not token_stamp_valid(payload, user):
+        raise TokenInvalid(SESSION_ENDED)
+    if used or not _blacklist(raw=refresh, payload=payload, user=user):
         raise TokenInvalid(TOKEN_USED)
-    refreshed = RefreshToken.for_user(user)
+    refreshed = refresh_token_for(user)
     return {"access": str(refreshed.access_token), "refresh": str(refreshed)}
 
 
@@ -334,6 +541,10 @@ API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 class ApiKeyRejected(Exception):
     """The presented API key does not authenticate anyone; the message says why."""
+
+    def __init__(self, message: str, *, code: str = "api_key_not_valid"):
+        super().__init__(message)
+        self.code = code
 
 
 def _api_key_hash(raw_key: str) -> str:
@@ -392,6 +603,8 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey:
         raise ApiKeyRejected("This API key has been revoked.")
     if not api_key.user.is_active:
         raise ApiKeyRejected("The account this API key belongs to is disabled.")
+    if api_key.user.is_suspended:
+        raise ApiKeyRejected(suspension_message(user=api_key.user), code="account_suspended")
 
     now = timezone.now()
     stale = now - API_KEY_TOUCH_INTERVAL
@@ -404,7 +617,7 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey:
 
 
 def user_from_api_key(raw_key: str) -> User | None:
-    """The active user an API key belongs to, or None. For callers outside DRF (WebSockets)."""
+    """The user an API key signs in (active, not suspended), or None. For callers outside DRF."""
     try:
         return api_key_authenticate(raw_key=raw_key).user
     except ApiKeyRejected:

@@ -1,11 +1,13 @@
-"""Account pages: sign up, log in and out, public profiles, profile and password changes."""
+"""Account pages: sign up, log in and out (everywhere too), public profiles, profile and
+password changes."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,6 +96,19 @@ def logout_view(request):
     return redirect(_safe_next(request) or _home_url())
 
 
+@require_POST
+@csrf_protect
+@login_required
+def logout_everywhere(request):
+    services.user_sign_out_everywhere(user=request.user)
+    # The bump already ended this session too; logging out clears it for a clean page.
+    logout(request)
+    messages.info(
+        request, "You have been signed out on every device. Log in again to continue here."
+    )
+    return redirect("accounts:login")
+
+
 def profile(request, username: str):
     person = get_object_or_404(User, username__iexact=username, is_active=True)
     viewer = request.user
@@ -145,6 +160,14 @@ def profile_edit(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        user = form.save()
+        # Ends every other session, token and socket; this browser's session is then
+        # re-signed with the new hash, which depends on the bumped generation.
+        services.user_password_changed(user=user)
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):

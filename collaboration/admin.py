@@ -3,7 +3,9 @@
 A document's text and its operation log are written only by the commit path
 (collaboration/commit.py), which keeps the text, the revision and the log in step.
 The admin therefore shows them read-only; new documents are created by
-services.document_create so they start with their revision-0 snapshot.
+services.document_create so they start with their revision-0 snapshot. Changes to who
+may read or edit (visibility, edit policy, owner, members, deletion) go through
+services.document_access_changed, so open editors lose or gain the right at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from .models import (
     DocumentMember,
     DocumentRead,
     Operation,
+    RevisionCursor,
+    Room,
+    RoomMember,
+    RoomMessage,
     SessionParticipant,
     Snapshot,
     Tag,
@@ -96,10 +102,14 @@ class DocumentAdmin(admin.ModelAdmin):
             return []
         return [*self.readonly_fields, "content", "slug"]
 
+    ACCESS_FIELDS = ("visibility", "edit_policy", "owner")
+
     def save_model(self, request, obj, form, change):
         if change:
             # Only metadata reaches here (the text is read-only): a plain save is safe.
             super().save_model(request, obj, form, change)
+            if any(field in form.changed_data for field in self.ACCESS_FIELDS):
+                services.document_access_changed(document_id=obj.pk)
             return
         # New documents go through the service: unique slug, revision 0, snapshot 0.
         # Tags are saved afterwards by save_related() from the form.
@@ -116,6 +126,19 @@ class DocumentAdmin(admin.ModelAdmin):
         obj.created_at = created.created_at
         obj.updated_at = created.updated_at
         obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if change and formset.model is DocumentMember and formset.has_changed():
+            services.document_access_changed(document_id=form.instance.pk)
+
+    def delete_model(self, request, obj):
+        # The service locks the row against edits being committed and tells open editors.
+        services.document_delete(document=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.document_delete(document=document, user=request.user)
 
 
 class ReadOnlyUnlessSuperuserAdmin(admin.ModelAdmin):
@@ -258,3 +281,67 @@ class ChatMessageAdmin(admin.ModelAdmin):
 
 def _is_moderator(request) -> bool:
     return request.user.is_authenticated and request.user.has_role(Role.MODERATOR)
+
+
+class RoomMemberInline(admin.TabularInline):
+    model = RoomMember
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["joined_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    """Rooms are created by the apps they belong to; moderators look after them here."""
+
+    list_display = ["title", "kind", "is_public", "created_at", "archived_at"]
+    list_filter = ["kind", "is_public", ("archived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title"]
+    readonly_fields = ["kind", "created_by", "created_at", "archived_at"]
+    fields = ["title", "kind", "is_public", "created_by", "created_at", "archived_at"]
+    inlines = [RoomMemberInline]
+    actions = ["archive"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_public" in form.changed_data:
+            services.room_set_public(room=obj, is_public=obj.is_public)
+
+    def save_formset(self, request, form, formset, change):
+        # Removed members go through the service, so their open subscriptions end at once.
+        removed = [member for member in formset.deleted_forms if member.instance.pk]
+        users = [member.instance.user for member in removed]
+        super().save_formset(request, form, formset, change)
+        if users:
+            services.room_access_changed(room_id=form.instance.pk)
+
+    @admin.action(description="Archive selected rooms (read-only from now on)")
+    def archive(self, request, queryset):
+        rooms = list(queryset.filter(archived_at__isnull=True))
+        for room in rooms:
+            services.room_archive(room=room)
+        self.message_user(request, f"Archived {len(rooms)} room(s).")
+
+
+@admin.register(RoomMessage)
+class RoomMessageAdmin(ChatMessageAdmin):
+    list_display = ["room", "user", "message_type", "short_message", "created_at"]
+    search_fields = ["message", "user__username", "room__title"]
+    list_select_related = ["room", "user"]
+    readonly_fields = ["room", "user", "message", "message_type", "created_at"]
+
+
+@admin.register(RevisionCursor)
+class RevisionCursorAdmin(ReadOnlyUnlessSuperuserAdmin):
+    """How far each receiver of the post-commit hook got, per document (for operators)."""
+
+    list_display = ["receiver", "document", "revision", "updated_at"]
+    list_filter = ["receiver"]
+    search_fields = ["receiver", "document__title"]
+    list_select_related = ["document"]

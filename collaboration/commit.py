@@ -1,7 +1,8 @@
 """The one commit path for document changes: lock, dedupe, transform, apply, store.
 
-Every change to a document's text goes through `commit_operations`: the live
-socket (in batches), the REST API, restores and merges of reviewed proposals.
+Every change to a document's text goes through here: the live socket (in batches,
+through the hub) and everything else through `services.edits` (REST, restores, merges),
+which calls `commit_operations`.
 One call is one short transaction on one locked document row, however many
 operations it commits, which is what makes one busy document fast (see
 shared performance-notes.md: batching commits per document is the win).
@@ -25,10 +26,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from config import metrics
 
 from . import ot
 from .models import Document, Operation, Snapshot
+from .selectors import operations_between
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,7 +54,13 @@ class CommitError(Exception):
 
 @dataclass
 class PendingOperation:
-    """An edit waiting to be committed. Exactly one of `ops` and `simple` is set."""
+    """An edit waiting to be committed. Exactly one of `ops` and `simple` is set.
+
+    `user_id` is the author the revision credits; `actor_id` who commits it when that is
+    someone else (None: the author). `access` is the (document, actor) access versions
+    the right to commit was decided on: if either moved since, nothing is committed and
+    the caller decides again (`AccessStale`). None skips the check (trusted callers).
+    """
 
     client_op_id: str
     base_revision: int
@@ -59,6 +68,8 @@ class PendingOperation:
     ops: list[ot.Op] | None = None
     simple: dict[str, Any] | None = None
     source: str = "socket"
+    actor_id: int | None = None
+    access: tuple[int, int] | None = None
     # (revision R, the op rewritten against every committed revision up to R)
     rebased: tuple[int, list[ot.Op]] | None = None
 
@@ -93,6 +104,7 @@ class DocumentState:
     document_id: int
     revision: int
     content: str
+    access_version: int | None = None  # as of the last commit that read it
     # (revision, ops) of the latest revisions, oldest first, contiguous, ending at `revision`.
     recent: deque[tuple[int, list[ot.Op]]] = field(
         default_factory=lambda: deque(maxlen=RECENT_OPS_KEPT)
@@ -158,13 +170,49 @@ class _Draft:
         self.new.append((revision, ops))
 
 
+class AccessStale(Exception):
+    """Nothing was committed: rights were decided on access versions that moved since.
+
+    Carries the current versions, so the caller can re-decide the rights of the ops'
+    actors and commit again with the new stamps (or refuse them).
+    """
+
+    def __init__(
+        self,
+        document_version: int,
+        user_versions: dict[int, int],
+        caught_up: list[dict[str, Any]] | None = None,
+    ):
+        super().__init__("access to the document changed; decide the rights again")
+        self.document_version = document_version
+        self.user_versions = user_versions
+        # Revisions of other processes already applied to the caller's state (fast path).
+        self.caught_up = caught_up or []
+
+
+def _actor(item: PendingOperation) -> int | None:
+    return item.actor_id if item.actor_id is not None else item.user_id
+
+
+def _access_stale(
+    pending: list[PendingOperation], document_version: int, user_versions: dict[int, int]
+) -> bool:
+    """True if any op's rights were decided on versions other than these."""
+    for item in pending:
+        if item.access is None:
+            continue
+        document_stamp, user_stamp = item.access
+        if document_stamp != document_version or user_versions.get(_actor(item)) != user_stamp:
+            return True
+    return False
+
+
 def _load_ops(document_id: int, after: int, upto: int) -> list[tuple[int, list[ot.Op]]]:
-    rows = (
-        Operation.objects.filter(document_id=document_id, revision__gt=after, revision__lte=upto)
-        .order_by("revision")
-        .values_list("revision", "ops")
+    return list(
+        operations_between(document_id=document_id, after=after, upto=upto).values_list(
+            "revision", "ops"
+        )
     )
-    return list(rows)
 
 
 def oldest_retained_revision(document_id: int) -> int:
@@ -299,38 +347,52 @@ def _plan(
         inserted, deleted = ot.changed_length(ops)
         result.revision = state.revision
         result.ops = ops
+        actor = item.actor_id if item.actor_id != item.user_id else None
         rows.append(
             (document_id, state.revision, item.base_revision, ops, item.client_op_id,
-             item.user_id, item.source, inserted, deleted)
+             item.user_id, item.source, inserted, deleted, actor)
         )  # fmt: skip
     return results, rows
 
 
 _OP_TABLE = Operation._meta.db_table
 _DOC_TABLE = Document._meta.db_table
+_USER_TABLE = User._meta.db_table
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+@dataclass
+class _Locked:
+    """What `_lock_and_read` found, for the documents it locked."""
+
+    revisions: dict[int, int]
+    access_versions: dict[int, int]
+    earlier: dict[int, dict[str, int]]
+    newer: dict[int, list[dict[str, Any]]]
+    user_versions: dict[int, int]
+
+
 def _lock_and_read(
-    cursor, wanted: dict[int, tuple[list[str], int | None]]
-) -> tuple[dict[int, int], dict[int, dict[str, int]], dict[int, list[dict[str, Any]]]]:
-    """Locks the rows (in id order); returns revisions, earlier commits of the ids, newer ops.
+    cursor, wanted: dict[int, tuple[list[str], int | None]], actors: set[int]
+) -> _Locked:
+    """Locks the rows (in id order); reads revisions, access versions, earlier commits of
+    the ids, newer ops, and the access versions of `actors`.
 
     `wanted` maps document id -> (client_op_ids, revision the caller already holds).
-    Two statements: the locks must come first, so that the second one, which runs with a
-    fresh snapshot (READ COMMITTED), sees everything committed before we got them. Locking
-    in id order means two processes locking overlapping sets can never deadlock. On
-    PostgreSQL both go in one round trip (pipeline mode): the server still runs them in
-    order, the second only once the first holds its locks.
+    The locks must come first, so that the reads after them, which run with a fresh
+    snapshot (READ COMMITTED), see everything committed before we got them. Locking in id
+    order means two processes locking overlapping sets can never deadlock. On PostgreSQL
+    every statement goes in one round trip (pipeline mode): the server still runs them in
+    order, the later ones only once the first holds its locks.
     """
     ids = sorted(wanted)
     marks = ", ".join(["%s"] * len(ids))
     lock_sql = (
-        f"SELECT id, revision FROM {_DOC_TABLE} WHERE id IN ({marks}) ORDER BY id"
-        + _for_update(cursor)
+        f"SELECT id, revision, access_version FROM {_DOC_TABLE} WHERE id IN ({marks}) "
+        f"ORDER BY id" + _for_update(cursor)
     )
     clauses, params = [], []
     for document_id in ids:
@@ -346,37 +408,50 @@ def _lock_and_read(
         f"SELECT document_id, revision, client_op_id, ops, user_id FROM {_OP_TABLE} "
         f"WHERE {' OR '.join(clauses)} ORDER BY document_id, revision"
     )
+    actor_ids = sorted(actors)
+    users_sql = (
+        f"SELECT id, access_version FROM {_USER_TABLE} "
+        f"WHERE id IN ({', '.join(['%s'] * len(actor_ids)) or 'NULL'})"
+    )
     if cursor.db.vendor == "postgresql":
         raw = cursor.db.connection
-        lock_cursor, read_cursor = raw.cursor(), raw.cursor()
+        cursors = [raw.cursor(), raw.cursor(), raw.cursor()]
         try:
             with raw.pipeline():
-                lock_cursor.execute(lock_sql, ids)
-                read_cursor.execute(read_sql, params)
-            locked, found = lock_cursor.fetchall(), read_cursor.fetchall()
+                cursors[0].execute(lock_sql, ids)
+                cursors[1].execute(read_sql, params)
+                cursors[2].execute(users_sql, actor_ids)
+            locked, found, users = (c.fetchall() for c in cursors)
         finally:
-            lock_cursor.close()
-            read_cursor.close()
+            for c in cursors:
+                c.close()
     else:
         cursor.execute(lock_sql, ids)
         locked = cursor.fetchall()
         cursor.execute(read_sql, params)
         found = cursor.fetchall()
-    revisions = dict(locked)
-    earlier: dict[int, dict[str, int]] = {d: {} for d in revisions}
-    newer: dict[int, list[dict[str, Any]]] = {d: [] for d in revisions}
+        cursor.execute(users_sql, actor_ids)
+        users = cursor.fetchall()
+    revisions = {document_id: revision for document_id, revision, _av in locked}
+    result = _Locked(
+        revisions=revisions,
+        access_versions={document_id: av for document_id, _rev, av in locked},
+        earlier={d: {} for d in revisions},
+        newer={d: [] for d in revisions},
+        user_versions=dict(users),
+    )
     for document_id, revision, client_op_id, ops, user_id in found:
         if document_id not in revisions:
             continue
         if client_op_id in wanted[document_id][0]:
-            earlier[document_id][client_op_id] = revision
+            result.earlier[document_id][client_op_id] = revision
         known = wanted[document_id][1]
         if known is not None and revision > known:
-            newer[document_id].append(
+            result.newer[document_id].append(
                 {"revision": revision, "ops": _json(ops), "user_id": user_id,
                  "client_op_id": client_op_id}
             )  # fmt: skip
-    return revisions, earlier, newer
+    return result
 
 
 def _for_update(cursor) -> str:
@@ -388,14 +463,14 @@ def _write(cursor, rows: list[tuple], states: list[DocumentState], now) -> None:
     db = cursor.db
     stamp = db.ops.adapt_datetimefield_value(now)
     cast = "CAST(%s AS jsonb)" if db.vendor == "postgresql" else "%s"
-    values = ", ".join([f"(%s, %s, %s, {cast}, %s, %s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join([f"(%s, %s, %s, {cast}, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     params: list[Any] = []
-    for document_id, revision, base, op, client_op_id, author, source, ins, dels in rows:
+    for document_id, revision, base, op, client_op_id, author, source, ins, dels, actor in rows:
         params += [document_id, revision, base, json.dumps(op, ensure_ascii=False),
-                   client_op_id, author, source, ins, dels, stamp]  # fmt: skip
+                   client_op_id, author, source, ins, dels, actor, stamp]  # fmt: skip
     insert_sql = (
         f"INSERT INTO {_OP_TABLE} (document_id, revision, base_revision, ops, client_op_id, "
-        f"user_id, source, chars_inserted, chars_deleted, created_at) VALUES {values}"
+        f"user_id, source, chars_inserted, chars_deleted, actor_id, created_at) VALUES {values}"
     )
     last_editor = {row[0]: row[5] for row in rows}
     if db.vendor == "postgresql":
@@ -443,7 +518,8 @@ def commit_operations(
 
     Each pending op gets a result: committed at a new revision, a duplicate of an
     earlier commit (same client_op_id: answered with its original revision), or an
-    error that changed nothing. Raises Document.DoesNotExist if the document is gone.
+    error that changed nothing. Raises Document.DoesNotExist if the document is gone and
+    AccessStale (nothing committed) if an op's access stamp is out of date.
     The caller broadcasts the committed results after this returns (after commit).
     On any exception the caller must drop `state`: it may have moved ahead of the
     database.
@@ -461,7 +537,8 @@ def commit_documents(
     """Commits the pending operations of several documents in ONE transaction.
 
     Per document the rules are those of `commit_operations`; a document that no longer
-    exists gets Document.DoesNotExist as its outcome and the others still commit. Each
+    exists gets Document.DoesNotExist as its outcome, one whose ops were authorised on
+    out-of-date access versions gets AccessStale, and the others still commit. Each
     outcome also lists the revisions committed elsewhere since the given state, as
     broadcast frames, so the caller can deliver them without waiting for the bus. Any
     database error aborts the whole transaction (the caller retries one by one). The
@@ -477,19 +554,24 @@ def commit_documents(
             document_id: ([p.client_op_id for p in pending], st.revision if st else None)
             for document_id, pending, st in batches
         }
-        revisions, earlier_by_doc, newer_by_doc = _lock_and_read(cursor, wanted)
+        actors = {a for _d, pending, _s in batches for p in pending if (a := _actor(p)) is not None}
+        locked = _lock_and_read(cursor, wanted, actors)
         rows: list[tuple] = []
         states: list[DocumentState] = []
         snapshots: list[Snapshot] = []
         for document_id, pending, state in batches:
-            if document_id not in revisions:
+            if document_id not in locked.revisions:
                 outcomes.append(Document.DoesNotExist(f"document {document_id} does not exist"))
                 continue
-            db_revision = revisions[document_id]
-            earlier = earlier_by_doc[document_id]
+            access_version = locked.access_versions[document_id]
+            if _access_stale(pending, access_version, locked.user_versions):
+                outcomes.append(AccessStale(access_version, locked.user_versions))
+                continue
+            db_revision = locked.revisions[document_id]
+            earlier = locked.earlier[document_id]
             caught_up: list[dict[str, Any]] = []
             if state is not None and state.revision < db_revision:
-                newer = newer_by_doc[document_id]
+                newer = locked.newer[document_id]
                 if len(newer) == db_revision - state.revision:
                     for frame in newer:
                         state.advance(frame["revision"], frame["ops"])
@@ -498,6 +580,7 @@ def commit_documents(
                     state = None  # the log was pruned under us: reload from the row
             need_base = min((p.base_revision for p in pending), default=db_revision)
             state = _bring_state_up_to_date(state, document_id, db_revision, need_base)
+            state.access_version = access_version
             start_revision = state.revision
             results, new_rows = _plan(state, document_id, pending, earlier, max_chars)
             rows += new_rows
@@ -522,17 +605,18 @@ def commit_documents(
 # between; on one busy document served by several processes every other writer waits
 # that long. When the process already holds the document at its latest revision (the
 # usual case: it committed the last change or heard of it on the bus), the commit is
-# planned first and stored by one database function (migration 0004) in one statement:
-# lock, check that the revision is still the planned base and that no op id was
-# committed before, insert, update, snapshot. The lock then lives for a fraction of a
+# planned first and stored by one database function (migration 0007) in one statement:
+# lock, check that the access versions the rights were decided on still hold, that the
+# revision is still the planned base and that no op id was committed before, insert,
+# update, snapshot. The lock then lives for a fraction of a
 # millisecond inside the database. If another process committed meanwhile, the
 # function answers with those revisions instead; the plan is redone on top of them and
 # sent again. Anything unusual goes the locking way.
 
 FAST_ATTEMPTS = 3
 FAST_SQL = (
-    "SELECT kind, revision, client_op_id, ops, user_id "
-    "FROM collaboration_commit(%s, %s, %s::jsonb, %s::jsonb, %s, %s)"
+    "SELECT kind, revision, client_op_id, ops, user_id, access_version "
+    "FROM collaboration_commit(%s, %s, %s::jsonb, %s::jsonb, %s, %s, %s::jsonb)"
 )
 
 
@@ -551,6 +635,8 @@ def _fast_eligible(pending: list[PendingOperation], state: DocumentState | None)
     if state is None or not pending:
         return False
     for item in pending:
+        if item.actor_id not in (None, item.user_id):
+            return False  # the function records no separate actor
         if item.base_revision > state.revision:
             return False  # the database may already be there; only it can tell
         if item.base_revision < state.revision and state.ops_after(item.base_revision) is None:
@@ -558,11 +644,27 @@ def _fast_eligible(pending: list[PendingOperation], state: DocumentState | None)
     return True
 
 
-def _fast_params(document_id: int, draft: _Draft, rows: list[tuple], check_ids: list[str]):
+def _access_param(pending: list[PendingOperation]) -> str | None:
+    """The stamps to check, as the function takes them: {"d": [...], "u": [[id, v], ...]}."""
+    stamped = [p for p in pending if p.access is not None]
+    if not stamped:
+        return None
+    documents = sorted({p.access[0] for p in stamped})
+    users = sorted({(_actor(p), p.access[1]) for p in stamped}, key=lambda pair: pair[0] or 0)
+    return json.dumps({"d": documents, "u": [list(pair) for pair in users]})
+
+
+def _fast_params(
+    document_id: int,
+    draft: _Draft,
+    rows: list[tuple],
+    check_ids: list[str],
+    pending: list[PendingOperation],
+):
     every = settings.SNAPSHOT_EVERY
     snapshot = draft.revision // every > draft.start // every
     # [revision, base, ops, client_op_id, user_id, source, inserted, deleted] per row
-    payload = [row[1:] for row in rows]
+    payload = [row[1:9] for row in rows]
     return (
         document_id,
         draft.start,
@@ -570,6 +672,7 @@ def _fast_params(document_id: int, draft: _Draft, rows: list[tuple], check_ids: 
         json.dumps(check_ids, ensure_ascii=False),
         draft.content,
         snapshot,
+        _access_param(pending),
     )
 
 
@@ -618,7 +721,8 @@ async def commit_documents_fast(
                 yield i, unresolved[i]
                 continue
             check_ids = [p.client_op_id for p in pending if p.client_op_id not in earlier[i]]
-            planned.append((i, draft, results, _fast_params(document_id, draft, rows, check_ids)))
+            params = _fast_params(document_id, draft, rows, check_ids, pending)
+            planned.append((i, draft, results, params))
         open_jobs = []
         if not planned:
             break
@@ -629,9 +733,13 @@ async def commit_documents_fast(
             metrics.commit_rounds.labels("fast" if "ok" in kinds else "moved").inc()
             if "ok" in kinds:
                 state.adopt(draft)
+                state.access_version = reply[0][5]
                 yield i, (results, state, unresolved[i].caught_up)
             elif "missing" in kinds:
                 yield i, Document.DoesNotExist(f"document {document_id} does not exist")
+            elif "access" in kinds:
+                users = {row[4]: row[1] for row in reply if row[0] == "user"}
+                yield i, AccessStale(reply[0][5], users, unresolved[i].caught_up)
             elif _catch_up(state, reply, unresolved[i], earlier[i]):
                 open_jobs.append(i)  # plan again on top of what was committed meanwhile
             else:
@@ -650,7 +758,7 @@ def _catch_up(
         row[1] != state.revision + n for n, row in enumerate(newer, start=1)
     ):
         return False  # pruned or otherwise unexpected: the locked path reloads
-    for _kind, revision, client_op_id, ops, user_id in newer:
+    for _kind, revision, client_op_id, ops, user_id, _access in newer:
         ops = _json(ops)
         state.advance(revision, ops)
         unresolved.caught_up.append(

@@ -1,4 +1,4 @@
-"""Documents, their members, the operation log, snapshots, sessions and chat."""
+"""Documents, their members, the operation log, snapshots, sessions, chat and rooms."""
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -54,6 +54,9 @@ class Document(models.Model):
         blank=True,
         related_name="+",
     )
+    # Bumped by every change to who may read or edit (members, visibility, edit policy):
+    # the commit path compares it with the version a socket's right was decided on.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -110,8 +113,23 @@ class DocumentMember(models.Model):
         return f"{self.user} ({self.role}) on {self.document}"
 
 
+class EditSource(models.TextChoices):
+    """Where a committed revision came from (a closed set: receivers of the hook rely on it)."""
+
+    SOCKET = "socket", "Live editor"
+    API = "api", "REST API"
+    RESTORE = "restore", "Restore of an earlier revision"
+    MERGE = "merge", "Merged proposal"
+    SUGGESTION = "suggestion", "Accepted suggestion"
+    SYSTEM = "system", "The site itself (imports, demo content)"
+
+
 class Operation(models.Model):
-    """One committed change: revision N turns the text of revision N-1 into revision N."""
+    """One committed change: revision N turns the text of revision N-1 into revision N.
+
+    `user` is the author credited with the change; `actor` who committed it, when that is
+    someone else (a reviewer merging a proposal); null means the author did.
+    """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="operations")
     revision = models.PositiveIntegerField()
@@ -121,7 +139,14 @@ class Operation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="operations"
     )
-    source = models.CharField(max_length=16, default="socket")  # socket, api, restore, merge
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(max_length=16, choices=EditSource.choices, default=EditSource.SOCKET)
     chars_inserted = models.PositiveIntegerField(default=0)
     chars_deleted = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,3 +273,84 @@ class DocumentRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.document_id} ({self.count} times)"
+
+
+class RevisionCursor(models.Model):
+    """How far one receiver of the post-commit hook got on one document.
+
+    Moved in the same transaction as the receiver's own writes, so every revision reaches
+    it exactly once, in order, also across processes and after a crash
+    (`collaboration.revisions`).
+    """
+
+    receiver = models.CharField(max_length=100)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    revision = models.PositiveIntegerField(help_text="The last revision the receiver handled.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["receiver", "document"], name="unique_revision_cursor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receiver} on {self.document_id} at {self.revision}"
+
+
+class Room(models.Model):
+    """A live room (a study group's or an AMA's chat): a topic sockets subscribe to.
+
+    `kind` names the app object it belongs to (`study_group`, `ama`, ...). Who may read:
+    everyone signed in for public rooms, the members otherwise, moderators always.
+    """
+
+    kind = models.SlugField(max_length=40)
+    title = models.CharField(max_length=200)
+    is_public = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Bumped when members leave or the room is closed: subscribed sockets are re-checked.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomMember(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_room_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
+
+
+class RoomMessage(models.Model):
+    """A room's log: ids grow in commit order per room (posting locks the room row), so a
+    client that reconnects asks for everything after the last id it saw."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    message = models.TextField(max_length=4000)
+    message_type = models.CharField(
+        max_length=16, choices=ChatMessage.MessageType.choices, default=ChatMessage.MessageType.TEXT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["room", "id"], name="room_message_log")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.message[:40]}"

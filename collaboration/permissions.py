@@ -11,6 +11,9 @@ Edit (edit_policy), only ever for signed-in, active users who may read:
 
 Manage (metadata, members, delete): the owner.
 
+Rooms (live chat of study groups and AMAs): public rooms are read by every signed-in
+user, the others by their members; archived rooms are read-only.
+
 Moderators (`user.has_role("moderator")`, which includes active superusers) may do
 everything on every document. Anonymous and inactive users never edit or manage.
 
@@ -29,7 +32,7 @@ from rest_framework import permissions
 
 from accounts.roles import Role
 
-from .models import Document, DocumentMember, EditPolicy, MemberRole, Visibility
+from .models import Document, DocumentMember, EditPolicy, MemberRole, Room, Visibility
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -45,7 +48,9 @@ __all__ = [
     "DocumentAccess",
     "can_edit_document",
     "can_manage_document",
+    "can_post_in_room",
     "can_read_document",
+    "can_read_room",
     "document_access",
     "is_moderator",
     "is_signed_in",
@@ -90,10 +95,17 @@ class DocumentAccess:
 
 
 _NO_ACCESS = DocumentAccess(can_read=False, can_edit=False, can_manage=False)
+_LOOK_UP = object()  # document_access: read the membership row when it matters
 
 
-def document_access(user: AnyUser, document: Document) -> DocumentAccess:
-    """What `user` may do with `document`. The rules are in the module docstring."""
+def document_access(
+    user: AnyUser, document: Document, *, member_role: str | object | None = _LOOK_UP
+) -> DocumentAccess:
+    """What `user` may do with `document`. The rules are in the module docstring.
+
+    `member_role` may be given when the caller already read the membership rows (several
+    sockets re-checked at once); otherwise it is read when it matters.
+    """
     if is_moderator(user):
         return DocumentAccess(
             can_read=True,
@@ -111,7 +123,12 @@ def document_access(user: AnyUser, document: Document) -> DocumentAccess:
         document.visibility == Visibility.RESTRICTED
         or (document.visibility == Visibility.PUBLIC and document.edit_policy == EditPolicy.MEMBERS)
     )
-    role = _member_role(user, document) if needs_role else None
+    if not needs_role:
+        role = None
+    elif member_role is _LOOK_UP:
+        role = _member_role(user, document)
+    else:
+        role = member_role
 
     if document.visibility == Visibility.PUBLIC:
         can_read = True
@@ -165,6 +182,16 @@ def readable_documents(
         | Q(owner=user)
         | (Q(visibility=Visibility.RESTRICTED) & is_member)
     )
+
+
+def can_read_room(user: AnyUser, room: Room, *, is_member: bool) -> bool:
+    if not is_signed_in(user):
+        return False
+    return room.is_public or is_member or is_moderator(user)
+
+
+def can_post_in_room(user: AnyUser, room: Room, *, is_member: bool) -> bool:
+    return room.archived_at is None and can_read_room(user, room, is_member=is_member)
 
 
 # --- DRF permission classes ---------------------------------------------------------------

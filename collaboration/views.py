@@ -16,9 +16,10 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from . import permissions, realtime, selectors
+from . import permissions, selectors
 from .markdown import render_document
 from .reads import document_read_record
+from .realtime import presence
 from .recommendations import recommend_documents
 
 
@@ -71,7 +72,7 @@ def document(request, slug: str):
             "tags": list(doc.tags.all()),
             "edit_url": _path_if_routed(f"{doc_url}edit/", f"{doc_url}edit"),
             "history_url": _path_if_routed(f"{doc_url}history/", f"{doc_url}history"),
-            "editing_now": realtime.participants_now(doc.pk),
+            "editing_now": presence.participants_now(doc.pk),
         },
     )
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from . import history, permissions, selectors, services
 from .markdown import render_markdown
 from .models import Document, Operation
-from .realtime import user_color
+from .realtime.presence import user_color
 
 REVISIONS_PER_PAGE = 25
 # Unchanged runs in a diff longer than this are folded, keeping DIFF_CONTEXT lines of

@@ -212,7 +212,7 @@ SIMPLE_JWT = {
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.StampedJWTAuthentication",
         "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -329,6 +329,15 @@ PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
 # On PostgreSQL, socket edits are stored in one round trip when the process holds the
 # document's latest revision (collaboration/commit.py); off: always under the row lock.
 COMMIT_FAST_PATH = env.bool("COMMIT_FAST_PATH", default=True)
+# How often each server process compares the access versions of what its sockets were
+# allowed with the database, so a revoked right reaches an open socket even if the bus
+# lost the announcement (collaboration/realtime/registry.py).
+ACCESS_POLL_SECONDS = env.float("ACCESS_POLL_SECONDS", default=0.5)
+# Frames larger than this are sent in `frame_part`s to clients that accept them
+# (docs/realtime-protocol.md); 0: never split.
+WS_MAX_SEND_BYTES = env.int("WS_MAX_SEND_BYTES", default=1024 * 1024)
+# Extra receivers of the post-commit hook, by dotted path (collaboration/revisions.py).
+REVISION_RECEIVERS = env.list("REVISION_RECEIVERS", default=[])
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

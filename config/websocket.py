@@ -64,6 +64,17 @@ class StripCookiesWithoutOrigin:
 # --- Writing the same frame to many sockets ----------------------------------------------
 
 
+def send_limit(send) -> int:
+    """The largest message the server's own send accepts on this socket (0: no limit known).
+
+    Autobahn (daphne) refuses to send messages above its incoming limit; callers that
+    cannot write raw frames use this to fail clearly instead of silently.
+    """
+    protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
+    limit = getattr(protocol, "maxMessagePayloadSize", 0)
+    return limit if isinstance(limit, int) and limit > 0 else 0
+
+
 def text_frame(payload: bytes) -> bytes:
     """One unfragmented, unmasked WebSocket text frame (RFC 6455 section 5.2), as a server sends."""
     length = len(payload)
@@ -83,9 +94,13 @@ class RawWriter:
     UTF-8 encoding and autobahn's framing; a broadcast to 50 sockets encodes and frames
     the same text 50 times. A frame built once can be written to every transport as it
     is. Only for what autobahn would send the same way: an open socket without
-    per-message compression or automatic fragmentation, and frames within its size limit.
-    `for_send` answers None anywhere else (tests, other servers), and callers then use
-    the ASGI send.
+    per-message compression or automatic fragmentation. `for_send` answers None anywhere
+    else (tests, other servers), and callers then use the ASGI send.
+
+    Frames of any size are written: daphne's `--websocket-max-message-size` limits what
+    clients may send (memory exhaustion), but autobahn also refuses to *send* anything
+    larger, and a server started without the Makefile's flags would then silently never
+    deliver a large document to the socket that asked for it.
     """
 
     __slots__ = ("direct", "protocol")
@@ -117,10 +132,6 @@ class RawWriter:
     def usable(self) -> bool:
         protocol = self.protocol
         return protocol.state == protocol.STATE_OPEN and protocol.transport is not None
-
-    def fits(self, frame_length: int) -> bool:
-        limit = getattr(self.protocol, "maxMessagePayloadSize", 0)
-        return not limit or frame_length <= limit
 
     def write(self, data: bytes) -> None:
         """Sends at once when nothing is queued before it; otherwise queues as usual.

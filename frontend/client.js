@@ -12,6 +12,11 @@
 // ({getText(), setText(text), applyRemote(ops)}), a WebSocket constructor, a storage and
 // timers, so node's test runner can drive it with fakes (frontend/tests/client.test.mjs).
 // Positions and operations here are in code points, as on the wire.
+//
+// It also speaks this project's extensions (docs/realtime-protocol.md): large frames come
+// as `frame_part`s and are joined here; rights may change while the socket is open
+// (`access_changed`, or an `error` with a `reason` followed by close 4403); frames of the
+// user's and rooms' topics are passed on as "topic" events.
 
 import { apply, compose, cpLength, normalize, transform, transformPosition } from "./ot.js";
 
@@ -33,6 +38,18 @@ const FATAL_EDIT_ERRORS = new Set([
   "forbidden",
   "not_found",
 ]);
+
+// Why the server closed the socket for good (error `reason` before close 4403). For these
+// the user must sign in again; for the others the document is gone from them.
+export const SIGNED_OUT_REASONS = new Set(["signed_out", "account_disabled", "account_suspended"]);
+export const ACCESS_LOST_REASONS = new Set([
+  ...SIGNED_OUT_REASONS,
+  "access_removed",
+  "document_deleted",
+]);
+
+// Frames of a user's or a room's topic: no state here, the page decides what to show.
+const TOPIC_FRAMES = new Set(["notification", "room_message", "subscribed", "unsubscribed"]);
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
@@ -64,6 +81,7 @@ export class CollabClient {
    * @param {string} options.url  the ws:// or wss:// URL of /ws/collab/
    * @param {object} options.doc  {getText(): string, setText(text), applyRemote(ops)}
    * @param {number} options.revision  revision of the text the page started with
+   * @param {boolean} [options.canEdit]  what the page was told (until the server says)
    * @param {Storage} [options.storage]
    * @param {string} [options.storageKey]  defaults to storageKey(documentId, userId)
    * @param {Function} [options.WebSocket]
@@ -91,7 +109,14 @@ export class CollabClient {
     this.buffer = null; // {ops, count}: ops apply to the text after inflight
     this.clientId = randomId(this.random);
     this.counter = 0;
-    this.canEdit = true;
+    this.canEdit = options.canEdit ?? true;
+    // The server's latest word on this user's rights: an `access_changed`, or the `error`
+    // that came before it closed the socket for good (then accessLost is true).
+    this.accessReason = null;
+    this.accessMessage = null;
+    this.accessLost = false;
+    this.closingError = null; // {code, reason, message}: an error with no client_op_id
+    this.parts = null; // {count, chunks}: a frame arriving as frame_part frames
     this.user = null;
     this.color = null;
     this.participants = [];
@@ -138,13 +163,16 @@ export class CollabClient {
     this.emit("status", this.snapshot());
   }
 
-  /** What the connection badge shows. */
+  /** What the connection badge and the access banner show. */
   snapshot() {
     return {
       status: this.status,
       pending: this.pendingCount(),
       canEdit: this.canEdit,
       revision: this.revision,
+      accessReason: this.accessReason,
+      accessMessage: this.accessMessage,
+      accessLost: this.accessLost,
     };
   }
 
@@ -284,11 +312,14 @@ export class CollabClient {
     }
     this.socket = socket;
     this.live = false;
+    this.parts = null;
+    this.closingError = null;
     socket.onopen = () => {
       if (socket !== this.socket) return;
       this.lastFrameAt = this.now();
       const frame = { type: "authenticate", document_id: this.documentId };
       frame.revision = this.revision;
+      frame.frame_parts = true; // a whole document may not fit in one message
       this.sendFrame(frame);
     };
     socket.onmessage = (event) => {
@@ -315,6 +346,7 @@ export class CollabClient {
     const socket = this.socket;
     this.socket = null;
     this.live = false;
+    this.parts = null;
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       try {
@@ -328,11 +360,18 @@ export class CollabClient {
   onClose(code) {
     this.socket = null;
     this.live = false;
+    this.parts = null; // half a frame is no frame
     if (this.pingTimer !== null) {
       this.clearTimeout(this.pingTimer);
       this.pingTimer = null;
     }
     if (this.stopped || this.status === "conflict") return;
+    const reason = this.closingError?.reason;
+    const final = [CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND].includes(code);
+    if (final && ACCESS_LOST_REASONS.has(reason)) {
+      this.onAccessLost(reason, this.closingError.message);
+      return;
+    }
     if (code === CLOSE_UNAUTHENTICATED) {
       this.stopped = true;
       this.save();
@@ -352,6 +391,29 @@ export class CollabClient {
       return;
     }
     this.scheduleReconnect();
+  }
+
+  /** The server took this user's right to read (or their sign-in) away: stop for good. */
+  onAccessLost(reason, message) {
+    this.stopped = true;
+    this.clearTimers();
+    this.canEdit = false;
+    this.accessReason = reason;
+    this.accessMessage = typeof message === "string" && message ? message : null;
+    this.accessLost = true;
+    this.emit("access", { canEdit: false, reason, message: this.accessMessage });
+    if (this.hasPending()) {
+      // Kept in storage by enterConflict, so signing in again and reloading sends them.
+      this.enterConflict(
+        "forbidden",
+        this.accessMessage ?? "The server no longer lets you edit this document.",
+      );
+      return;
+    }
+    this.save();
+    const status = SIGNED_OUT_REASONS.has(reason) ? "signed_out" : "not_found";
+    if (this.status === status) this.emit("status", this.snapshot());
+    else this.setStatus(status);
   }
 
   scheduleReconnect() {
@@ -431,7 +493,18 @@ export class CollabClient {
   // --- frames from the server ------------------------------------------------------------
 
   receive(frame) {
+    if (this.parts !== null && frame?.type !== "frame_part") {
+      // Parts of one frame come with nothing in between: this stream is broken.
+      this.partsBroken();
+      return;
+    }
     switch (frame?.type) {
+      case "frame_part":
+        this.onFramePart(frame);
+        break;
+      case "access_changed":
+        this.onAccessChanged(frame);
+        break;
       case "authenticated":
         this.onAuthenticated(frame);
         break;
@@ -458,14 +531,80 @@ export class CollabClient {
         this.emit("chat", frame);
         break;
       default:
+        if (TOPIC_FRAMES.has(frame?.type)) this.emit("topic", frame);
         break; // pong and anything newer
     }
+  }
+
+  /**
+   * One part of a frame too large to come whole. Parts come in order (index 0..count-1),
+   * one right after the other; their `data` joined is the frame's JSON text. Anything
+   * else means parts were lost: the partial frame is dropped, and so is the connection,
+   * so the reconnect resyncs instead of going on without that frame.
+   */
+  onFramePart(frame) {
+    const { index, count, data } = frame;
+    const expected = this.parts === null ? 0 : this.parts.chunks.length;
+    const valid =
+      Number.isInteger(count) &&
+      count > 0 &&
+      index === expected &&
+      (this.parts === null || count === this.parts.count) &&
+      typeof data === "string";
+    if (!valid) {
+      this.partsBroken();
+      return;
+    }
+    if (this.parts === null) this.parts = { count, chunks: [] };
+    this.parts.chunks.push(data);
+    if (this.parts.chunks.length < count) return;
+    const text = this.parts.chunks.join(""); // once, at the end: linear in the frame size
+    this.parts = null;
+    let whole;
+    try {
+      whole = JSON.parse(text);
+    } catch {
+      whole = null;
+    }
+    if (whole === null || typeof whole !== "object" || whole.type === "frame_part") {
+      this.partsBroken();
+      return;
+    }
+    this.receive(whole);
+  }
+
+  partsBroken() {
+    this.parts = null;
+    this.emit("server_error", { type: "error", code: "invalid_frame_part" });
+    this.drop();
+  }
+
+  /** The right to edit went (the socket stays, read-only) or came back. */
+  onAccessChanged(frame) {
+    if (typeof frame.can_edit !== "boolean") return;
+    this.canEdit = frame.can_edit;
+    this.accessReason = typeof frame.reason === "string" ? frame.reason : null;
+    this.accessMessage = typeof frame.message === "string" && frame.message ? frame.message : null;
+    this.emit("access", {
+      canEdit: this.canEdit,
+      reason: this.accessReason,
+      message: this.accessMessage,
+    });
+    // Pending edits are not dropped here: the server answers them `forbidden`, which stops
+    // syncing with the text kept (onError).
+    this.emit("status", this.snapshot());
   }
 
   onAuthenticated(frame) {
     this.user = frame.user ?? null;
     this.color = frame.color ?? null;
+    const couldEdit = this.canEdit;
     this.canEdit = frame.can_edit !== false;
+    if (this.canEdit !== couldEdit && this.accessReason !== null) {
+      // Rights changed while we were away: an older explanation no longer holds.
+      this.accessReason = null;
+      this.accessMessage = null;
+    }
     this.participants = Array.isArray(frame.participants) ? frame.participants : [];
     const opsSince = Array.isArray(frame.ops_since) ? frame.ops_since : null;
     const complete = opsSince !== null && frame.ops_since_complete !== false;
@@ -502,7 +641,10 @@ export class CollabClient {
         return;
       }
       if (!this.canEdit && this.hasPending()) {
-        this.enterConflict("forbidden", "You may no longer edit this document.");
+        this.enterConflict(
+          "forbidden",
+          this.accessMessage ?? "You may no longer edit this document.",
+        );
         return;
       }
     } else {
@@ -626,12 +768,25 @@ export class CollabClient {
           document_too_large: "The document would grow past the size limit.",
           message_too_large: "Your pending change is too large to send at once.",
         };
+        // Refused because the right to edit went: say so in the server's words.
+        const accessMessage =
+          frame.code === "forbidden" && !this.canEdit ? this.accessMessage : null;
         this.enterConflict(
           frame.code,
-          messages[frame.code] ?? `The server refused your edit: ${frame.message ?? frame.code}.`,
+          accessMessage ??
+            messages[frame.code] ??
+            `The server refused your edit: ${frame.message ?? frame.code}.`,
         );
         return;
       }
+    }
+    if (!id && frame.room === undefined) {
+      // Maybe the last word before the server closes the socket (kept for onClose).
+      this.closingError = {
+        code: frame.code,
+        reason: typeof frame.reason === "string" ? frame.reason : null,
+        message: typeof frame.message === "string" ? frame.message : null,
+      };
     }
     this.emit("server_error", frame);
   }

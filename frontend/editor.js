@@ -43,7 +43,7 @@ import { parseCode } from "@lezer/markdown";
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
 
-import { CollabClient, storageKey } from "./client.js";
+import { CollabClient, SIGNED_OUT_REASONS, storageKey } from "./client.js";
 import { changesToOps, cpCount, cpOffset, diffChange, offsetOf, opsToChanges } from "./cm-sync.js";
 import { renderMath } from "./math.js";
 
@@ -439,6 +439,7 @@ async function main() {
     url: `${wsScheme}//${location.host}${data.wsPath}`,
     doc,
     revision: data.revision,
+    canEdit: data.canEdit,
     storage,
     storageKey: key,
     isOnline: () => navigator.onLine !== false,
@@ -612,10 +613,7 @@ async function main() {
   client.on("authenticated", (frame) => {
     participants = frame.participants ?? [];
     renderParticipants();
-    if (!frame.can_edit) setReadOnly(true);
-    else if (client.status !== "conflict") setReadOnly(false);
-    const banner = $("readonly-banner");
-    if (banner) banner.hidden = frame.can_edit;
+    renderAccess();
     sendCursorSoon();
   });
   client.on("presence", (frame) => {
@@ -748,6 +746,35 @@ async function main() {
     }
   });
 
+  // --- rights that change while the page is open ---
+  // The server may take the right to edit away (the socket stays, read-only), give it
+  // back, or take the document away altogether (the socket closes): the editor follows at
+  // once and #access-banner says why, in the server's words.
+  const accessBanner = $("access-banner");
+  const accessText = $("access-message");
+  const accessSignIn = $("access-signin");
+  const readonlyBanner = $("readonly-banner"); // only on pages served read-only
+  function renderAccess() {
+    const { status, canEdit, accessReason, accessMessage, accessLost } = client.snapshot();
+    setReadOnly(!canEdit || status === "conflict" || status === "not_found");
+    let message = null;
+    if (accessLost) message = accessMessage ?? "You no longer have access to this document.";
+    else if (!canEdit && accessMessage) message = accessMessage;
+    else if (!canEdit && !readonlyBanner && status === "connected")
+      message = "You may read this document, but no longer edit it."; // changed while away
+    if (readonlyBanner) readonlyBanner.hidden = canEdit || message !== null;
+    if (!accessBanner) return;
+    const signIn = accessLost && SIGNED_OUT_REASONS.has(accessReason);
+    accessBanner.hidden = message === null;
+    accessBanner.dataset.reason = message === null ? "" : (accessReason ?? "read_only");
+    accessBanner.classList.toggle("danger", accessLost);
+    accessBanner.classList.toggle("warn", !accessLost);
+    if (accessText.textContent !== (message ?? "")) accessText.textContent = message ?? "";
+    if (accessSignIn) accessSignIn.hidden = !signIn;
+  }
+  client.on("access", renderAccess);
+  client.on("status", renderAccess);
+
   // --- stopping safely ---
   client.on("conflict", (conflict) => {
     setReadOnly(true);
@@ -783,12 +810,12 @@ async function main() {
     client.discardPending();
     location.reload();
   });
-  client.on("status", ({ status }) => {
+  client.on("status", ({ status, accessLost }) => {
+    // When the server said why, #access-banner says it; these are for when it did not.
     const signedOut = $("signedout-banner");
-    if (signedOut) signedOut.hidden = status !== "signed_out";
+    if (signedOut) signedOut.hidden = status !== "signed_out" || accessLost;
     const gone = $("gone-banner");
-    if (gone) gone.hidden = status !== "not_found";
-    if (status === "not_found") setReadOnly(true);
+    if (gone) gone.hidden = status !== "not_found" || accessLost;
   });
 
   // --- network and page lifecycle ---
@@ -825,6 +852,7 @@ async function main() {
   setReadOnly(!data.canEdit);
   renderParticipants();
   renderBadge();
+  renderAccess();
   renderPreview();
   client.start();
   loadChat();

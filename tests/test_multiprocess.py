@@ -9,28 +9,20 @@ acknowledged edit is in it exactly once.
 """
 
 import asyncio
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from bench.client import ReplicaClient, Stats
 from collaboration.models import Document, Operation
 from collaboration.tests.factories import DocumentFactory
-from tests.servers import database_url, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import DaphneServer
 
 # CI sets DATABASE_URL and REDIS_URL (see .ci/run), so this always runs there.
 pytestmark = [
@@ -44,47 +36,9 @@ pytestmark = [
 ]
 
 
-class Server:
-    def __init__(self, port: int):
-        self.port = port
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-        env.update(
-            DATABASE_URL=database_url(connection.settings_dict),
-            REDIS_URL=settings.REDIS_URL,
-            SECRET_KEY=settings.SECRET_KEY,
-            DEBUG="true",
-            LOG_LEVEL="WARNING",
-        )
-        self.log = open(ROOT / "test-output" / f"daphne-{port}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "config.asgi:application"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"daphne on port {port} did not start")
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/collab/"
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-        self.log.close()
-
-
 @pytest.fixture
 def servers():
-    (ROOT / "test-output").mkdir(exist_ok=True)
-    started = [Server(free_port()), Server(free_port())]
+    started = [DaphneServer(), DaphneServer()]
     yield started
     for server in started:
         server.kill()
@@ -211,10 +165,8 @@ async def _recv_until(ws, kind: str, timeout: float = 10, **match) -> dict:
 
 
 @pytest.fixture
-def short_presence_servers(monkeypatch):
-    (ROOT / "test-output").mkdir(exist_ok=True)
-    monkeypatch.setenv("PRESENCE_TTL_SECONDS", "3")
-    started = [Server(free_port()), Server(free_port())]
+def short_presence_servers():
+    started = [DaphneServer(env={"PRESENCE_TTL_SECONDS": "3"}) for _ in range(2)]
     yield started
     for server in started:
         server.kill()

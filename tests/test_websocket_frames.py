@@ -6,7 +6,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from config.websocket import RawWriter, text_frame
+from config.websocket import RawWriter, send_limit, text_frame
 
 
 def _parse(data: bytes) -> Frame:
@@ -42,7 +42,9 @@ def test_raw_writing_only_for_daphne_sockets_without_compression():
 
     writer = RawWriter.for_send(functools.partial(server_send, Protocol()))
     assert writer is not None and writer.usable()
-    assert writer.fits(100) and not writer.fits(101)
+    # What the server's own send would refuse, for callers that cannot write raw frames.
+    assert send_limit(functools.partial(server_send, Protocol())) == 100
+    assert send_limit(server_send) == 0
 
     compressed = Protocol()
     compressed._perMessageCompress = object()

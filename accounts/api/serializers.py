@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiKey, User
 from accounts.roles import Role
-from accounts.services import MAX_EXPERTISE_AREAS
+from accounts.services import MAX_EXPERTISE_AREAS, MAX_SUSPENSION_REASON
 
 EXPERTISE_HELP = 'Tag slugs of the areas this person knows well, e.g. ["transformers", "rlhf"].'
 
@@ -38,8 +38,21 @@ class UserAdminListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = [*UserSerializer.Meta.fields, "is_active", "last_login"]
+        fields = [
+            *UserSerializer.Meta.fields,
+            "is_active",
+            "last_login",
+            "suspended_until",
+            "suspension_reason",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "suspended_until": {
+                "help_text": "While this is in the future the account cannot sign in; "
+                "null when not suspended."
+            },
+            "suspension_reason": {"help_text": "Why, as the person reads it; empty if none."},
+        }
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -94,6 +107,23 @@ class UserListFilterSerializer(serializers.Serializer):
 
 class RoleInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class SuspendInputSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(
+        help_text="When the suspension ends, ISO 8601 with a time zone, "
+        'e.g. "2027-01-31T18:00:00Z". Must be in the future.'
+    )
+    reason = serializers.CharField(
+        max_length=MAX_SUSPENSION_REASON,
+        help_text="Why, in a sentence: the person reads it when sign-in is refused.",
+    )
+
+
+class ActiveInputSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(
+        help_text="false deactivates the account (it can no longer sign in); true reactivates it."
+    )
 
 
 # --- Sign-in ---------------------------------------------------------------------------

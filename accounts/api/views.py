@@ -1,4 +1,5 @@
-"""Accounts API: sign-up, JWT sign-in, the signed-in user's profile, API keys and user roles.
+"""Accounts API: sign-up, JWT sign-in and sign-out (everywhere too), the signed-in user's
+profile, API keys, and accounts for moderators and admins (roles, suspension, activation).
 
 Views only parse input, call one service or selector and render the result.
 """
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.lockout import LoginLocked, authenticate_with_lockout
-from accounts.models import ApiKey
+from accounts.models import ApiKey, User
 from accounts.permissions import IsAdminRole, IsModerator
 from accounts.throttles import AuthRateThrottle
 from config.api import error_responses
@@ -33,6 +34,13 @@ class LockedOut(exceptions.APIException):
     def __init__(self, locked: LoginLocked):
         super().__init__(locked.message, self.default_code)
         self.wait = locked.retry_after
+
+
+class AccountSuspendedError(exceptions.APIException):
+    """403 for the right password of a suspended account; the message says until when, why."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account_suspended"
 
 
 class PublicAuthApi(APIView):
@@ -80,10 +88,11 @@ class LoginApi(PublicAuthApi):
             "Send `email` (an email address or a username) or `username`, and `password`. "
             "After too many failed attempts for one account or from one address, sign-in is "
             "refused for a while with 429 `locked_out` and a Retry-After header, even with the "
-            "right password."
+            "right password. The right password of a suspended account answers 403 "
+            "`account_suspended`, with the end of the suspension and its reason in the message."
         ),
         request=s.LoginInputSerializer,
-        responses={200: s.LoginOutputSerializer, **error_responses(400, 401, 415, 429)},
+        responses={200: s.LoginOutputSerializer, **error_responses(400, 401, 403, 415, 429)},
         auth=[],
     )
     def post(self, request):
@@ -97,6 +106,8 @@ class LoginApi(PublicAuthApi):
             )
         except LoginLocked as locked:
             raise LockedOut(locked) from locked
+        except services.AccountSuspended as suspended:
+            raise AccountSuspendedError(suspended.message) from suspended
         if user is None:
             raise exceptions.AuthenticationFailed(
                 "The email address, username or password is not right.",
@@ -111,7 +122,9 @@ class RefreshApi(PublicAuthApi):
         tags=[TAG_AUTH],
         summary="Trade a refresh token for a new JWT pair",
         description="Each refresh token works once: the response carries a new one, and "
-        "the one sent is revoked. Sending a used refresh token again answers 401.",
+        "the one sent is revoked. Sending a used refresh token again answers 401, as does a "
+        "token made before the password changed or a sign-out everywhere (`token_not_valid`), "
+        "or one of a suspended account (`account_suspended`).",
         request=s.RefreshInputSerializer,
         responses={200: s.TokenPairSerializer, **error_responses(400, 401, 415, 429)},
         auth=[],
@@ -122,7 +135,7 @@ class RefreshApi(PublicAuthApi):
         try:
             tokens = services.auth_token_refresh(refresh=serializer.validated_data["refresh"])
         except services.TokenInvalid as exc:
-            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from exc
+            raise exceptions.AuthenticationFailed(str(exc), code=exc.code) from exc
         return Response(s.TokenPairSerializer(tokens).data)
 
 
@@ -147,7 +160,28 @@ class LogoutApi(PublicAuthApi):
         try:
             services.auth_token_revoke(refresh=serializer.validated_data["refresh"])
         except services.TokenInvalid as exc:
-            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from exc
+            raise exceptions.AuthenticationFailed(str(exc), code=exc.code) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=[TAG_AUTH],
+        summary="Sign out everywhere",
+        description="Ends every session of the signed-in user at once: every JWT (access "
+        "and refresh, this request's included), every browser session and every open "
+        "live connection. Sign in again afterwards. API keys keep working; revoke them "
+        "separately.",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Signed out everywhere."),
+            **error_responses(401, 403),
+        },
+    )
+    def post(self, request):
+        services.user_sign_out_everywhere(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -288,10 +322,76 @@ class UserRoleApi(APIView):
     def post(self, request, user_id: int):
         serializer = s.RoleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = selectors.user_get(user_id=user_id)
-        if user is None:
-            raise exceptions.NotFound("There is no account with this id.")
         user = services.user_set_role(
-            user=user, role=serializer.validated_data["role"], by=request.user
+            user=_user_or_404(user_id), role=serializer.validated_data["role"], by=request.user
+        )
+        return Response(s.UserAdminListSerializer(user).data)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = selectors.user_get(user_id=user_id)
+    if user is None:
+        raise exceptions.NotFound("There is no account with this id.")
+    return user
+
+
+class UserSuspendApi(APIView):
+    permission_classes = [IsModerator]
+
+    @extend_schema(
+        tags=[TAG_USERS],
+        summary="Suspend an account until a given time (moderators)",
+        description="Until `until` the person cannot sign in and every session, token, API "
+        "key and live connection of theirs is refused; sign-in attempts are told the end "
+        "and the `reason`. Moderators may suspend accounts below the moderator role, admins "
+        "any account but a superuser's; nobody their own. Suspending again replaces the end "
+        "and the reason.",
+        request=s.SuspendInputSerializer,
+        responses={200: s.UserAdminListSerializer, **error_responses(400, 401, 403, 404, 415)},
+    )
+    def post(self, request, user_id: int):
+        serializer = s.SuspendInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_suspend(
+            user=_user_or_404(user_id), by=request.user, **serializer.validated_data
+        )
+        return Response(s.UserAdminListSerializer(user).data)
+
+
+class UserUnsuspendApi(APIView):
+    permission_classes = [IsModerator]
+
+    @extend_schema(
+        tags=[TAG_USERS],
+        summary="Lift an account's suspension (moderators)",
+        description="The person may sign in again at once. The same people may lift a "
+        "suspension as may impose it. Lifting when there is none is not an error.",
+        request=None,
+        responses={200: s.UserAdminListSerializer, **error_responses(401, 403, 404)},
+    )
+    def post(self, request, user_id: int):
+        user = services.user_unsuspend(user=_user_or_404(user_id), by=request.user)
+        return Response(s.UserAdminListSerializer(user).data)
+
+
+class UserActiveApi(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        tags=[TAG_USERS],
+        summary="Deactivate or reactivate an account (admins)",
+        description="A deactivated account cannot sign in, and its sessions, tokens, API "
+        "keys and live connections stop working at once. Admins cannot change their own "
+        "account, and only a superuser can change a superuser's.",
+        request=s.ActiveInputSerializer,
+        responses={200: s.UserAdminListSerializer, **error_responses(400, 401, 403, 404, 415)},
+    )
+    def post(self, request, user_id: int):
+        serializer = s.ActiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_set_active(
+            user=_user_or_404(user_id),
+            is_active=serializer.validated_data["is_active"],
+            by=request.user,
         )
         return Response(s.UserAdminListSerializer(user).data)

@@ -1,13 +1,17 @@
-"""The admin: role changes go through user_set_role; keys and lock-outs have their actions."""
+"""The admin: role, activation, password and suspension changes go through the services;
+keys and lock-outs have their actions."""
+
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.lockout import authenticate_with_lockout
 from accounts.models import ApiKey, LoginThrottle, User
 from accounts.roles import Role
-from accounts.services import MODERATORS_GROUP, api_key_create, user_set_role
+from accounts.services import MODERATORS_GROUP, api_key_create, user_set_role, user_suspend
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +171,115 @@ def test_moderator_clears_a_lockout_in_the_admin():
         request=None, identifier=user.username, password=DEFAULT_PASSWORD
     )
     assert signed_in == user
+
+
+# --- Activation and suspension go through the services -----------------------------------
+
+
+def test_deactivating_in_the_change_form_bumps_access_and_ends_sign_in(
+    access_changes, django_capture_on_commit_callbacks
+):
+    client, _ = _staff_client(Role.ADMIN)
+    target = UserFactory()
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+    data = _change_form_data(target)
+    del data["is_active"]  # an unticked checkbox is not sent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    target = User.objects.get(pk=target.pk)
+    assert not target.is_active
+    assert target.access_version == 1
+    assert access_changes == [target.pk]
+    assert (
+        authenticate_with_lockout(
+            request=None, identifier=target.username, password=DEFAULT_PASSWORD
+        )
+        is None
+    )
+
+
+def test_saving_the_change_form_without_changes_does_not_bump_access():
+    client, _ = _staff_client(Role.ADMIN)
+    target = UserFactory()
+    url = reverse("admin:accounts_user_change", args=[target.pk])
+
+    response = client.post(url, _change_form_data(target))
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=target.pk).access_version == 0
+
+
+def test_admins_cannot_deactivate_themselves_in_the_admin():
+    client, me = _staff_client(Role.ADMIN)
+    form = client.get(reverse("admin:accounts_user_change", args=[me.pk])).context["adminform"]
+    assert "is_active" not in form.form.fields
+
+
+def test_suspension_fields_are_shown_read_only():
+    client, _ = _staff_client(Role.ADMIN)
+    target = UserFactory()
+    user_suspend(
+        user=target, until=timezone.now() + timedelta(days=1), reason="Spam links.", by=None
+    )
+
+    response = client.get(reverse("admin:accounts_user_change", args=[target.pk]))
+
+    form = response.context["adminform"].form
+    assert "suspended_until" not in form.fields
+    assert "suspension_reason" not in form.fields
+    assert "Spam links." in response.content.decode()
+
+
+def test_suspend_action_suspends_for_seven_days_and_skips_the_admin_themselves(
+    access_changes, django_capture_on_commit_callbacks
+):
+    client, me = _staff_client(Role.ADMIN)
+    target = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "suspend_for_7_days", "_selected_action": [target.pk, me.pk]},
+            follow=True,
+        )
+
+    target = User.objects.get(pk=target.pk)
+    assert target.is_suspended
+    assert target.suspension_reason == "Suspended by a moderator"
+    assert (
+        timedelta(days=6, hours=23) < target.suspended_until - timezone.now() <= timedelta(days=7)
+    )
+    assert target.access_version == 1
+    assert access_changes == [target.pk]
+    assert not User.objects.get(pk=me.pk).is_suspended
+    page = response.content.decode()
+    assert "Suspended for 7 days: 1 account(s)." in page
+    assert "You cannot suspend your own account" in page
+
+
+def test_lift_suspension_action_and_the_suspended_filter():
+    client, _ = _staff_client(Role.ADMIN)
+    target = UserFactory(username="suspended-sam")
+    user_suspend(user=target, until=timezone.now() + timedelta(days=1), reason="Spam.", by=None)
+    changelist = reverse("admin:accounts_user_changelist")
+
+    assert "suspended-sam" in client.get(changelist, {"suspended": "yes"}).content.decode()
+    assert "suspended-sam" not in client.get(changelist, {"suspended": "no"}).content.decode()
+
+    response = client.post(
+        changelist, {"action": "lift_suspension", "_selected_action": [target.pk]}
+    )
+
+    assert response.status_code == 302
+    target = User.objects.get(pk=target.pk)
+    assert not target.is_suspended
+    assert target.suspension_reason == ""
+    assert (
+        authenticate_with_lockout(
+            request=None, identifier=target.username, password=DEFAULT_PASSWORD
+        )
+        == target
+    )

@@ -25,7 +25,8 @@ from ..models import (
     Tag,
     Visibility,
 )
-from ..services import MAX_CLIENT_OP_ID_CHARS, MAX_PARTICIPANTS_LIMIT
+from ..services.edits import MAX_CLIENT_OP_ID_CHARS
+from ..services.sessions import MAX_PARTICIPANTS_LIMIT
 
 # --- shared pieces -----------------------------------------------------------------------------
 

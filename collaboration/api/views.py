@@ -120,15 +120,7 @@ def _find_document(request: Request, ref: str, *, related: bool = False) -> Docu
     documents = permissions.readable_documents(request.user)
     if related:
         documents = documents.select_related("owner", "last_edited_by").prefetch_related("tags")
-    document = None
-    if "\x00" in ref or len(ref) > 220:
-        raise exceptions.NotFound()
-    # Ids are checked first; slugs are never all digits (services._base_slug), and the
-    # length bound keeps the number inside a bigint.
-    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
-        document = documents.filter(pk=int(ref)).first()
-    if document is None:
-        document = documents.filter(slug=ref).first()
+    document = selectors.document_find(ref=ref, queryset=documents)
     if document is None:
         raise exceptions.NotFound("There is no such document.")
     return document

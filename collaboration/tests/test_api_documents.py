@@ -4,7 +4,7 @@ import pytest
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from collaboration import ot, realtime, services
+from collaboration import ot, services
 from collaboration.models import (
     Document,
     DocumentMember,
@@ -14,6 +14,7 @@ from collaboration.models import (
     Tag,
     Visibility,
 )
+from collaboration.realtime import publish
 from collaboration.tests.api_helpers import assert_error, client_for
 
 pytestmark = pytest.mark.django_db
@@ -329,7 +330,7 @@ def test_tags_list_counts_readable_documents(owner):
 @pytest.fixture
 def broadcasts(monkeypatch):
     sent = []
-    monkeypatch.setattr(realtime, "broadcast_committed", lambda d, frames: sent.append(frames))
+    monkeypatch.setattr(publish, "revisions_committed", lambda d, frames, av: sent.append(frames))
     return sent
 
 

@@ -14,7 +14,7 @@ from django.db import connection, connections
 from collaboration import commit, ot
 from collaboration.commit import DocumentState, PendingOperation, Unresolved
 from collaboration.models import Document, Operation, Snapshot
-from collaboration.realtime import FastCommitter
+from collaboration.realtime.committer import FastCommitter
 from config import metrics
 
 from .factories import DocumentFactory

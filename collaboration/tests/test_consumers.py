@@ -1,17 +1,14 @@
 """The editing socket, spoken as the protocol describes, through Channels' test client."""
 
 import asyncio
-import json
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
-from collaboration import ot, realtime
+from collaboration import ot
 from collaboration.models import (
     ChatMessage,
     DocumentMember,
@@ -20,89 +17,19 @@ from collaboration.models import (
     Operation,
     Visibility,
 )
+from collaboration.realtime.presence import participants_now
 from collaboration.tests.factories import DocumentFactory
+from collaboration.tests.live_client import (
+    Client,
+    join,
+    make_doc,
+    make_user,
+    reload,
+    token_for,
+)
 from config.asgi import application
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-async def _registry_cleanup():
-    yield
-    loop = asyncio.get_running_loop()
-    registry = realtime.Registry._by_loop.get(id(loop))
-    if registry is not None:
-        await registry.stop()
-        realtime.Registry._by_loop.pop(id(loop), None)
-    # The helpers above ran ORM calls in asgiref's shared thread: close what they opened,
-    # or the next test (possibly one without database access) inherits the connection.
-    await sync_to_async(connections.close_all)()
-
-
-def token_for(user, lifetime=None) -> str:
-    token = AccessToken.for_user(user)
-    if lifetime is not None:
-        token.set_exp(lifetime=lifetime)
-    return str(token)
-
-
-class Client:
-    """A protocol client over WebsocketCommunicator, keeping its own copy of the text."""
-
-    def __init__(self, communicator: WebsocketCommunicator):
-        self.ws = communicator
-        self.frames: list[dict] = []
-
-    @classmethod
-    async def open(cls, headers=None) -> "Client":
-        communicator = WebsocketCommunicator(application, "/ws/collab/", headers=headers or [])
-        connected, _ = await communicator.connect()
-        assert connected
-        return cls(communicator)
-
-    async def send(self, frame: dict) -> None:
-        await self.ws.send_to(text_data=json.dumps(frame))
-
-    async def recv(self, timeout: float = 3) -> dict:
-        message = await self.ws.receive_output(timeout)
-        if message["type"] == "websocket.close":
-            return {"type": "__closed__", "code": message.get("code")}
-        frame = json.loads(message["text"])
-        self.frames.append(frame)
-        return frame
-
-    async def recv_type(self, kind: str, timeout: float = 3) -> dict:
-        while True:
-            frame = await self.recv(timeout)
-            if frame["type"] in (kind, "__closed__"):
-                return frame
-
-    async def close(self) -> None:
-        await self.ws.disconnect()
-
-
-async def join(user, document, **extra) -> tuple[Client, dict]:
-    client = await Client.open()
-    await client.send(
-        {"type": "authenticate", "token": token_for(user), "document_id": str(document.pk), **extra}
-    )
-    return client, await client.recv()
-
-
-@sync_to_async
-def make_doc(**kwargs):
-    return DocumentFactory(**kwargs)
-
-
-@sync_to_async
-def make_user(**kwargs):
-    return UserFactory(**kwargs)
-
-
-@sync_to_async
-def reload(document):
-    document.refresh_from_db()
-    return document
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("registry_cleanup")]
 
 
 async def test_authenticate_gives_text_revision_and_participants():
@@ -576,13 +503,13 @@ async def test_edit_older_than_the_kept_log_gets_revision_too_old(settings):
 async def test_pages_can_see_who_is_editing_now():
     user = await make_user(username="ada")
     document = await make_doc(content="x")
-    assert realtime.participants_now(document.pk) == []
+    assert participants_now(document.pk) == []
     client, _ = await join(user, document)
-    now = await sync_to_async(realtime.participants_now, thread_sensitive=False)(document.pk)
+    now = await sync_to_async(participants_now, thread_sensitive=False)(document.pk)
     assert [p["username"] for p in now] == ["ada"]
     await client.close()
     await asyncio.sleep(0.05)
-    assert realtime.participants_now(document.pk) == []
+    assert participants_now(document.pk) == []
 
 
 async def test_rejoin_at_the_current_revision_gets_an_empty_ops_since():

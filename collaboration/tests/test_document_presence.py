@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from collaboration import realtime
+from collaboration.realtime import presence
 from collaboration.tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_document_page_shows_who_is_editing_now(client, document, monkeypatch):
         asked.append(document_id)
         return [{"user_id": 7, "username": "zoe_editor", "color": "#3cb44b"}]
 
-    monkeypatch.setattr(realtime, "participants_now", fake_participants_now)
+    monkeypatch.setattr(presence, "participants_now", fake_participants_now)
     response = client.get(document.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -39,7 +39,7 @@ def test_several_people_editing_are_all_listed(client, document, monkeypatch):
         {"user_id": 1, "username": "ada", "color": "#e6194b"},
         {"user_id": 2, "username": "lin", "color": "#4363d8"},
     ]
-    monkeypatch.setattr(realtime, "participants_now", lambda document_id: people)
+    monkeypatch.setattr(presence, "participants_now", lambda document_id: people)
     html = client.get(document.get_absolute_url()).content.decode()
     block = html[html.index('id="editing-now"') :]
     block = block[: block.index("</p>")]
@@ -49,7 +49,7 @@ def test_several_people_editing_are_all_listed(client, document, monkeypatch):
 
 def test_usernames_are_escaped(client, document, monkeypatch):
     monkeypatch.setattr(
-        realtime,
+        presence,
         "participants_now",
         lambda document_id: [{"user_id": 3, "username": "<b>x</b>", "color": "#000075"}],
     )
@@ -59,7 +59,7 @@ def test_usernames_are_escaped(client, document, monkeypatch):
 
 
 def test_nobody_editing_shows_no_block(client, document, monkeypatch):
-    monkeypatch.setattr(realtime, "participants_now", lambda document_id: [])
+    monkeypatch.setattr(presence, "participants_now", lambda document_id: [])
     response = client.get(document.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()

@@ -6,7 +6,8 @@ import pytest
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from collaboration import realtime
+from collaboration.realtime import wire
+from collaboration.realtime.bus import RedisBus
 
 pytestmark = pytest.mark.skipif(
     not settings.REDIS_URL,
@@ -23,8 +24,9 @@ class Recorder:
         self.arrived = asyncio.Event()
         self.db_checks = 0
 
-    def dispatch(self, document_id, message):
-        self.got.append((document_id, message))
+    def dispatch(self, kind, object_id, message):
+        assert kind == wire.DOCUMENT
+        self.got.append((object_id, message))
         self.arrived.set()
 
     def request_db_check(self):
@@ -32,9 +34,9 @@ class Recorder:
 
 
 async def _publish_until_heard(recorder, document_id, message, publisher) -> None:
-    channel = realtime.channel_name(document_id)
+    channel = wire.channel(wire.DOCUMENT, document_id)
     for _ in range(50):
-        await publisher.publish(channel, realtime._wire("other-process", message))
+        await publisher.publish(channel, wire.encode("other-process", message))
         try:
             await asyncio.wait_for(recorder.arrived.wait(), 0.1)
             return
@@ -48,15 +50,15 @@ async def test_documents_opened_while_the_bus_connects_still_hear_other_processe
     every document opened then must be subscribed once the bus is up (a lost subscription
     left such documents hearing of other processes' edits only every few seconds)."""
     recorder = Recorder()
-    bus = realtime.RedisBus(recorder, settings.REDIS_URL)
+    bus = RedisBus(recorder, settings.REDIS_URL)
     publisher = aioredis.Redis.from_url(settings.REDIS_URL)
     try:
         await bus.start()
         await asyncio.sleep(0)  # the listener is now waiting for Redis, not yet connected
         assert not bus.connected.is_set()
-        await bus.subscribe(987_001)
+        await bus.subscribe(wire.DOCUMENT, 987_001)
         await asyncio.wait_for(bus.connected.wait(), 5)
-        await bus.subscribe(987_002)  # and one opened after it connected
+        await bus.subscribe(wire.DOCUMENT, 987_002)  # and one opened after it connected
 
         message = {"k": "ops", "frames": [{"revision": 1, "ops": ["x"]}]}
         for document_id in (987_001, 987_002):
@@ -72,13 +74,15 @@ async def test_documents_opened_while_the_bus_connects_still_hear_other_processe
 
 async def test_a_process_skips_its_own_messages_and_hears_everyone_elses():
     recorder = Recorder()
-    bus = realtime.RedisBus(recorder, settings.REDIS_URL)
+    bus = RedisBus(recorder, settings.REDIS_URL)
     publisher = aioredis.Redis.from_url(settings.REDIS_URL)
     try:
         await bus.start()
-        await bus.subscribe(987_003)
+        await bus.subscribe(wire.DOCUMENT, 987_003)
         await asyncio.wait_for(bus.connected.wait(), 5)
-        await bus.publish(987_003, {"k": "relay", "frame": {"type": "typing"}})  # its own
+        await bus.publish(
+            wire.DOCUMENT, 987_003, {"k": "relay", "frame": {"type": "typing"}}
+        )  # its own
         relay = {"k": "relay", "frame": {"type": "typing", "is_typing": True}}
         await _publish_until_heard(recorder, 987_003, relay, publisher)
         await asyncio.sleep(0.1)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from collaboration import history, ot, realtime, services, tasks
+from collaboration import history, ot, services, tasks
 from collaboration.models import (
     ChatMessage,
     CollaborationSession,
@@ -24,6 +24,7 @@ from collaboration.models import (
     Tag,
     Visibility,
 )
+from collaboration.realtime import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +39,9 @@ def broadcasts(monkeypatch):
     """Records what would be sent to connected editors."""
     sent = []
     monkeypatch.setattr(
-        realtime,
-        "broadcast_committed",
-        lambda document_id, frames: sent.append((document_id, frames)),
+        publish,
+        "revisions_committed",
+        lambda document_id, frames, access_version: sent.append((document_id, frames)),
     )
     return sent
 

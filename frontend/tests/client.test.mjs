@@ -1,13 +1,14 @@
 // The client state machine against a fake socket and server: in-flight/buffer, acks,
-// remote ops, reconnect with ops_since, resubmission, persistence and the conflict stop.
+// remote ops, reconnect with ops_since, resubmission, persistence and the conflict stop;
+// then this project's extensions: frame parts, rights that change, topic frames.
 // Run: node --test frontend/tests/
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { CollabClient, storageKey } from "../client.js";
+import { CollabClient, SIGNED_OUT_REASONS, storageKey } from "../client.js";
 import { apply, cpLength } from "../ot.js";
-import { FakeClock, FakeServer, MemoryStorage, Network, TextDoc } from "./fakes.mjs";
+import { FakeClock, FakeServer, MemoryStorage, Network, TextDoc, splitFrame } from "./fakes.mjs";
 
 function mulberry32(seed) {
   let a = seed >>> 0;
@@ -77,7 +78,12 @@ describe("CollabClient", () => {
     assert.equal(client.status, "connecting");
     env.network.deliverAll();
     const first = env.server.received[0];
-    assert.deepEqual(first, { type: "authenticate", document_id: "1", revision: 0 });
+    assert.deepEqual(first, {
+      type: "authenticate",
+      document_id: "1",
+      revision: 0,
+      frame_parts: true,
+    });
     assert.equal(client.status, "connected");
     assert.equal(client.testDoc.text, "hello");
   });
@@ -433,5 +439,322 @@ describe("CollabClient", () => {
         assert.equal(client.testDoc.text, env.server.text, `seed ${seed}`);
       }
     }
+  });
+});
+
+/** Records what a client emits. */
+function record(client, ...events) {
+  const seen = Object.fromEntries(events.map((name) => [name, []]));
+  for (const name of events) client.on(name, (payload) => seen[name].push(payload));
+  return seen;
+}
+
+describe("CollabClient: large frames", () => {
+  test("a frame in 3 parts is joined and handled as the authenticated frame", () => {
+    const env = setup({ text: "hello" });
+    const [client] = env.clients;
+    env.server.commit([5, " 😀 world"]); // the page was served at revision 0
+    env.server.splitAbove = 50;
+    const seen = record(client, "authenticated", "server_error");
+    client.start();
+    const conn = env.network.connections[0];
+    env.network.run(["open", conn]);
+    env.network.run(["up", conn]);
+    assert.equal(conn.framePartsAccepted, true);
+    const parts = conn.toClientQueue.map((text) => JSON.parse(text));
+    assert.deepEqual(
+      parts.map((p) => [p.type, p.index, p.count]),
+      [
+        ["frame_part", 0, 3],
+        ["frame_part", 1, 3],
+        ["frame_part", 2, 3],
+      ],
+    );
+    assert.equal(JSON.parse(parts.map((p) => p.data).join("")).type, "authenticated");
+    env.network.deliverAll();
+    assert.equal(seen.authenticated.length, 1);
+    assert.equal(seen.server_error.length, 0);
+    assert.equal(client.status, "connected");
+    assert.equal(client.testDoc.text, "hello 😀 world");
+    assert.equal(client.revision, 1);
+  });
+
+  test("a document over 1,000,000 characters comes in 3 parts, quickly", () => {
+    const env = setup({ text: "hello" });
+    const [client] = env.clients;
+    const big = "Attention is all you need. 😀\n".repeat(36000); // > 1,000,000 characters
+    assert.ok(big.length > 1_000_000);
+    env.server.commit([-5, big]); // content and ops_since both carry it: about 2 MB of JSON
+    env.server.splitAbove = 1_000_000;
+    const parts = [];
+    const started = performance.now();
+    client.start();
+    env.network.run(["open", env.network.connections[0]]);
+    env.network.run(["up", env.network.connections[0]]);
+    parts.push(...env.network.connections[0].toClientQueue);
+    env.network.deliverAll();
+    const elapsed = performance.now() - started;
+    assert.equal(parts.length, 3);
+    assert.deepEqual(
+      parts.map((p) => JSON.parse(p)).map(({ index, count }) => [index, count]),
+      [
+        [0, 3],
+        [1, 3],
+        [2, 3],
+      ],
+    );
+    assert.equal(client.status, "connected");
+    assert.equal(client.testDoc.text, big);
+    assert.equal(client.revision, 1);
+    assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+  });
+
+  test("a part out of order drops the connection; no partial frame is applied", () => {
+    const env = setup({ text: "hello" });
+    const [client] = env.clients;
+    env.server.commit([5, " world"]);
+    env.server.splitAbove = 50;
+    client.start();
+    const conn = env.network.connections[0];
+    env.network.run(["open", conn]);
+    env.network.run(["up", conn]); // the server queues authenticated as 3 parts
+    assert.equal(conn.toClientQueue.length, 3);
+    const [p0, p1, p2] = conn.toClientQueue;
+    conn.toClientQueue.splice(0, 3, p0, p2, p1);
+    env.network.run(["down", conn]);
+    assert.notEqual(client.parts, null, "part 0 is held");
+    env.network.run(["down", conn]); // part 2 where part 1 belongs
+    assert.equal(client.parts, null, "the partial frame is gone");
+    assert.equal(client.status, "connecting", "dropped, reconnecting");
+    assert.equal(client.live, false);
+    assert.equal(client.testDoc.text, "hello", "nothing of the broken frame applied");
+    assert.equal(client.revision, 0);
+    // The reconnect resyncs.
+    env.clock.advance(20000);
+    env.network.deliverAll();
+    assert.equal(env.network.connections.length, 2);
+    assert.equal(client.status, "connected");
+    assert.equal(client.testDoc.text, "hello world");
+  });
+
+  test("malformed parts never throw; a frame between parts breaks the sequence", () => {
+    const env = setup({ text: "hello" });
+    connectAll(env);
+    const [client] = env.clients;
+    const socket = env.network.connections[0].socket;
+    const bad = [
+      { type: "frame_part", index: 0, count: 2, data: 5 },
+      { type: "frame_part", index: 1, count: 2, data: "x" },
+      { type: "frame_part", index: 0, count: 0, data: "" },
+      { type: "frame_part", index: "0", count: "1", data: "{}" },
+      { type: "frame_part", index: 0, count: 1, data: "{not json" },
+      { type: "frame_part", index: 0, count: 1, data: "null" },
+      { type: "frame_part", index: 0, count: 1, data: splitFrame("{}", 1)[0] },
+    ];
+    for (const frame of bad) {
+      const current = env.network.connections.at(-1).socket;
+      assert.doesNotThrow(() => current.onmessage({ data: JSON.stringify(frame) }));
+      assert.equal(client.parts, null);
+      assert.notEqual(client.status, "connected", JSON.stringify(frame));
+      env.clock.advance(20000);
+      env.network.deliverAll();
+      assert.equal(client.status, "connected");
+    }
+    // Another frame between two parts of one frame.
+    const current = env.network.connections.at(-1).socket;
+    const [first] = splitFrame(JSON.stringify({ type: "pong" }), 2);
+    current.onmessage({ data: first });
+    current.onmessage({ data: JSON.stringify({ type: "pong" }) });
+    assert.equal(client.parts, null);
+    assert.equal(client.status, "reconnecting");
+    assert.equal(client.socket, null, "dropped");
+    assert.notEqual(socket, current);
+  });
+
+  test("the socket closing mid-frame discards the partial frame", () => {
+    const env = setup({ text: "hello" });
+    connectAll(env);
+    const [client] = env.clients;
+    const conn = env.network.connections[0];
+    const [first, second] = splitFrame(JSON.stringify({ type: "chat_message", message: "hi" }), 2);
+    const seen = record(client, "chat");
+    conn.socket.onmessage({ data: first });
+    env.network.cut(conn);
+    assert.equal(client.parts, null);
+    env.clock.advance(20000);
+    env.network.deliverAll();
+    const fresh = env.network.connections.at(-1).socket;
+    fresh.onmessage({ data: second }); // the rest, on the new socket: not a frame start
+    assert.equal(seen.chat.length, 0);
+  });
+});
+
+describe("CollabClient: rights that change", () => {
+  test("access_changed false then true flips canEdit and tells the page", () => {
+    const env = setup();
+    connectAll(env);
+    const [client] = env.clients;
+    const conn = env.network.connections[0];
+    const seen = record(client, "access", "status", "conflict");
+    env.server.setCanEdit(conn, false);
+    env.network.deliverAll();
+    assert.equal(client.canEdit, false);
+    assert.deepEqual(seen.access[0], {
+      canEdit: false,
+      reason: "edit_removed",
+      message: "You may still read this document, but no longer edit it.",
+    });
+    const removed = seen.status.at(-1);
+    assert.equal(removed.status, "connected");
+    assert.equal(removed.canEdit, false);
+    assert.equal(removed.accessReason, "edit_removed");
+    assert.equal(removed.accessMessage, "You may still read this document, but no longer edit it.");
+    assert.equal(removed.accessLost, false);
+
+    env.server.setCanEdit(conn, true);
+    env.network.deliverAll();
+    assert.equal(client.canEdit, true);
+    assert.equal(seen.access[1].canEdit, true);
+    assert.equal(seen.access[1].reason, "edit_granted");
+    assert.equal(seen.status.at(-1).canEdit, true);
+    // Editable again without a reload: the next edit is committed.
+    type(client, ins("hello", 5, "!"));
+    env.network.deliverAll();
+    assert.equal(env.server.text, "hello!");
+    assert.equal(seen.conflict.length, 0);
+    assert.equal(env.network.connections.length, 1, "the socket stayed open throughout");
+  });
+
+  test("an edit answered forbidden after access_changed false keeps the text", () => {
+    const storage = new MemoryStorage();
+    const env = setup({ storage });
+    connectAll(env);
+    const [client] = env.clients;
+    const conn = env.network.connections[0];
+    type(client, ins("hello", 5, " mine")); // sent before the change reached the client
+    env.server.setCanEdit(conn, false); // access_changed goes down before the refusal
+    env.network.deliverAll();
+    assert.equal(client.status, "conflict");
+    assert.equal(client.conflict.code, "forbidden");
+    assert.equal(
+      client.conflict.message,
+      "You may still read this document, but no longer edit it.",
+      "the user sees why, in the server's words",
+    );
+    assert.equal(client.conflict.text, "hello mine");
+    assert.equal(client.testDoc.text, "hello mine");
+    assert.equal(env.server.text, "hello");
+    const saved = JSON.parse(storage.getItem(storageKey("1", 1)));
+    assert.equal(saved.text, "hello mine", "still stored");
+  });
+
+  test("forbidden with a reason, then close 4403: no reconnect, reason and message kept", () => {
+    const env = setup();
+    connectAll(env);
+    const [client] = env.clients;
+    const seen = record(client, "access", "status", "server_error");
+    const message = "You no longer have access to this document.";
+    env.server.revoke(env.network.connections[0], "access_removed", message);
+    env.network.deliverAll();
+    assert.equal(client.status, "not_found");
+    assert.equal(client.canEdit, false);
+    const snapshot = client.snapshot();
+    assert.equal(snapshot.accessReason, "access_removed");
+    assert.equal(snapshot.accessMessage, message);
+    assert.equal(snapshot.accessLost, true);
+    assert.deepEqual(seen.access.at(-1), { canEdit: false, reason: "access_removed", message });
+    assert.equal(seen.status.at(-1).accessMessage, message);
+    assert.equal(seen.server_error.length, 1);
+    env.clock.advance(600000);
+    env.network.deliverAll();
+    assert.equal(env.network.connections.length, 1, "stopped for good");
+  });
+
+  test("signed-out reasons end in signed_out; deleted documents in not_found", () => {
+    for (const reason of [...SIGNED_OUT_REASONS, "document_deleted"]) {
+      const env = setup();
+      connectAll(env);
+      const [client] = env.clients;
+      env.server.revoke(env.network.connections[0], reason, `because ${reason}`);
+      env.network.deliverAll();
+      const expected = reason === "document_deleted" ? "not_found" : "signed_out";
+      assert.equal(client.status, expected, reason);
+      assert.equal(client.snapshot().accessReason, reason);
+      assert.equal(client.snapshot().accessMessage, `because ${reason}`);
+      env.clock.advance(600000);
+      env.network.deliverAll();
+      assert.equal(env.network.connections.length, 1, reason);
+    }
+  });
+
+  test("losing access with pending edits: kept in storage and shown as a conflict", () => {
+    const storage = new MemoryStorage();
+    const env = setup({ storage });
+    connectAll(env);
+    const [client] = env.clients;
+    const conn = env.network.connections[0];
+    const message = "You were signed out. Sign in again to continue.";
+    env.server.revoke(conn, "signed_out", message); // queued before the edit goes up
+    type(client, ins("hello", 0, "unsaved "));
+    env.network.deliverAll();
+    assert.equal(client.status, "conflict");
+    assert.equal(client.conflict.message, message);
+    assert.equal(client.conflict.text, "unsaved hello");
+    const snapshot = client.snapshot();
+    assert.equal(snapshot.accessReason, "signed_out");
+    assert.equal(snapshot.accessLost, true);
+    const saved = JSON.parse(storage.getItem(storageKey("1", 1)));
+    assert.equal(saved.text, "unsaved hello");
+    assert.equal(env.server.text, "hello");
+    env.clock.advance(600000);
+    assert.equal(env.network.connections.length, 1);
+  });
+
+  test("a 4403 without a reason still behaves as before", () => {
+    const env = setup();
+    connectAll(env);
+    const [client] = env.clients;
+    client.receive({ type: "error", code: "rate_limited", message: "slow down" });
+    env.network.connections[0].serverClose(4403);
+    env.network.deliverAll();
+    assert.equal(client.status, "not_found");
+    assert.equal(client.snapshot().accessLost, false);
+    assert.equal(client.snapshot().accessReason, null);
+  });
+});
+
+describe("CollabClient: topics", () => {
+  test("topic frames are emitted as topic, not as errors; unknown frames are ignored", () => {
+    const env = setup();
+    connectAll(env);
+    const [client] = env.clients;
+    const seen = record(client, "topic", "server_error", "chat");
+    const conn = env.network.connections[0];
+    const frames = [
+      { type: "notification", topic: "user:1", id: 55, text: "hi" },
+      {
+        type: "room_message",
+        topic: "room:5",
+        id: 981,
+        room: 5,
+        user: { id: 7, username: "ada" },
+        message: "Hello!",
+        message_type: "text",
+        created_at: "2026-12-03T10:11:12Z",
+      },
+      { type: "subscribed", room: 5, topic: "room:5", can_post: true, backlog_complete: true },
+      { type: "unsubscribed", room: 5, topic: "room:5", reason: "forbidden", message: "gone" },
+      { type: "something_newer", x: 1 },
+    ];
+    for (const frame of frames) conn.toClient(frame);
+    env.network.deliverAll();
+    assert.deepEqual(
+      seen.topic.map((f) => f.type),
+      ["notification", "room_message", "subscribed", "unsubscribed"],
+    );
+    assert.equal(seen.topic[1].message, "Hello!");
+    assert.equal(seen.server_error.length, 0);
+    assert.equal(seen.chat.length, 0);
+    assert.equal(client.status, "connected");
   });
 });

@@ -4,6 +4,17 @@
 
 import { InvalidOperation, apply, normalize, transform } from "../ot.js";
 
+/** `text` as `count` frame_part frames (JSON texts), as collaboration/consumers/outbox.py. */
+export function splitFrame(text, count) {
+  const size = Math.ceil(text.length / count);
+  const parts = [];
+  for (let index = 0; index < count; index++) {
+    const data = text.slice(index * size, (index + 1) * size);
+    parts.push(JSON.stringify({ type: "frame_part", index, count, data }));
+  }
+  return parts;
+}
+
 export class FakeClock {
   constructor() {
     this.time = 1_000_000;
@@ -86,6 +97,41 @@ export class FakeServer {
     this.keepFrom = keepFrom; // ops after this revision are kept (older: revision_too_old)
     this.sockets = new Set();
     this.received = [];
+    // Frames longer than this many characters go as `splitInto` frame_part frames to a
+    // socket that asked for them (0: never split).
+    this.splitAbove = 0;
+    this.splitInto = 3;
+  }
+
+  /** Commits `ops` as another user would (through REST, say) and broadcasts it. */
+  commit(ops, { userId = 99, clientOpId = `server-${this.revision + 1}` } = {}) {
+    ops = normalize(ops);
+    this.text = apply(this.text, ops);
+    this.revision += 1;
+    const entry = { revision: this.revision, ops, client_op_id: clientOpId, user_id: userId };
+    this.log.push(entry);
+    this.committed.set(clientOpId, this.revision);
+    for (const conn of this.sockets) conn.toClient({ type: "edit", ...entry });
+    return entry;
+  }
+
+  /** The user of `conn` may edit, or no longer may (docs/realtime-protocol.md). */
+  setCanEdit(conn, canEdit) {
+    conn.canEdit = canEdit;
+    conn.toClient({
+      type: "access_changed",
+      can_edit: canEdit,
+      reason: canEdit ? "edit_granted" : "edit_removed",
+      message: canEdit
+        ? "You may now edit this document."
+        : "You may still read this document, but no longer edit it.",
+    });
+  }
+
+  /** The user of `conn` may no longer read the document (or is signed out). */
+  revoke(conn, reason, message) {
+    conn.toClient({ type: "error", code: "forbidden", reason, message });
+    conn.serverClose(4403);
   }
 
   opsAfter(revision) {
@@ -101,6 +147,7 @@ export class FakeServer {
         return;
       }
       conn.user = conn.userId;
+      conn.framePartsAccepted = frame.frame_parts === true;
       const reply = {
         type: "authenticated",
         user: { id: conn.userId, username: `user${conn.userId}` },
@@ -226,8 +273,15 @@ export class Network {
       toClientQueue: [],
       pendingOpen: true,
       closed: false,
+      framePartsAccepted: false,
       toClient(frame) {
-        if (!this.closed) this.toClientQueue.push(JSON.stringify(frame));
+        if (this.closed) return;
+        const text = JSON.stringify(frame);
+        if (!this.framePartsAccepted || !server.splitAbove || text.length <= server.splitAbove) {
+          this.toClientQueue.push(text);
+          return;
+        }
+        for (const part of splitFrame(text, server.splitInto)) this.toClientQueue.push(part);
       },
       serverClose(code) {
         this.closed = true;

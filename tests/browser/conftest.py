@@ -12,20 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
-from tests.servers import IN_CI, database_url, free_port
+from tests.servers import IN_CI, DaphneServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,59 +50,10 @@ def pytest_collection_modifyitems(config, items):
                 )
 
 
-class DaphneServer:
-    """daphne in a subprocess on a free port, against the test database."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-        env.update(
-            DATABASE_URL=database_url(connection.settings_dict),
-            SECRET_KEY=settings.SECRET_KEY,
-            DEBUG="true",
-            LOG_LEVEL="WARNING",
-        )
-        if settings.REDIS_URL:
-            env["REDIS_URL"] = settings.REDIS_URL
-        else:
-            env.pop("REDIS_URL", None)
-        (ROOT / "test-output").mkdir(exist_ok=True)
-        # One file, overwritten each run: the access log of the last run, for debugging.
-        self.log_path = ROOT / "test-output" / "browser-daphne.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "config.asgi:application"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.15)
-        self.stop()
-        raise RuntimeError(f"daphne did not start; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def daphne_server(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        server = DaphneServer()
+        server = DaphneServer(log_name="browser-daphne.log")
     yield server
     server.stop()
 

@@ -20,8 +20,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Document, Operation, Tag, Visibility
-from .permissions import readable_documents
+from ..models import Document, Operation, Tag, Visibility
+from ..permissions import readable_documents
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

@@ -1,0 +1,160 @@
+"""The bus between server processes: Redis pub/sub, or nothing at all without Redis.
+
+A process subscribes to the channel of every document, user and room it has sockets
+for. Pub/sub can lose messages (Redis restarts, slow subscribers), so nothing relies on
+it alone: revisions are filled from the operation log, access changes are also polled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from . import wire
+
+logger = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT_SECONDS = 5.0
+YIELD_EVERY = 32  # messages handled before letting sockets and commits run
+
+
+class Listener(Protocol):
+    def dispatch(self, kind: str, object_id: int, message: dict) -> None: ...
+
+    def request_db_check(self) -> None: ...
+
+
+class LocalBus:
+    """One process, no Redis (development and tests): publishers deliver locally."""
+
+    client = None
+
+    async def start(self) -> None:
+        return None
+
+    async def subscribe(self, kind: str, object_id: int) -> None:
+        return None
+
+    async def unsubscribe(self, kind: str, object_id: int) -> None:
+        return None
+
+    async def publish(self, kind: str, object_id: int, message: dict) -> None:
+        return None  # delivered locally by the publisher; nobody else listens
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBus:
+    """Redis pub/sub with reconnection; every channel is subscribed again after a drop."""
+
+    def __init__(self, listener: Listener, url: str):
+        self.listener = listener
+        # A blocking pool: a burst of commands (200 sockets joining at once) waits for a
+        # free connection instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=64, timeout=5, socket_timeout=5, socket_connect_timeout=3
+        )
+        self.client = aioredis.Redis(connection_pool=pool)
+        self.pubsub = None
+        self.channels: set[str] = set()
+        self.task: asyncio.Task | None = None
+        self.connected = asyncio.Event()
+
+    async def start(self) -> None:
+        if self.task is None:
+            self.task = asyncio.create_task(self._listen(), name="redis-bus-listener")
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                # Subscribe to something first so get_message has a connection to read.
+                await self.pubsub.subscribe(wire.process_channel())
+                self.connected.set()
+                # Channels opened from here on subscribe by themselves; these are the ones
+                # opened before (or while the line above was waiting for Redis).
+                if self.channels:
+                    await self.pubsub.subscribe(*self.channels)
+                backoff = 0.1
+                # Messages may have been missed while disconnected: check the database.
+                self.listener.request_db_check()
+                await self._read()
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                self.connected.clear()
+                logger.warning("redis bus lost its connection (%s); reconnecting", exc)
+                with contextlib.suppress(RedisError, OSError):
+                    await self.pubsub.aclose()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def _read(self) -> None:
+        handled = 0
+        while True:
+            message = await self.pubsub.get_message(timeout=1.0)
+            if message is None or message.get("type") != "message":
+                continue
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                # Buffered messages come without a real wait: let sockets and commits run.
+                await asyncio.sleep(0)
+            origin, body = wire.decode(message["data"])
+            if origin == wire.OWN_ORIGIN:
+                continue  # this process delivered it to its sockets already
+            target = wire.parse_channel(message["channel"].decode())
+            if target is None:
+                continue
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                continue
+            try:
+                self.listener.dispatch(*target, payload)
+            except Exception:  # one bad message must not stop the listener
+                logger.exception("bus message on %s could not be handled", target)
+
+    async def subscribe(self, kind: str, object_id: int) -> None:
+        name = wire.channel(kind, object_id)
+        self.channels.add(name)
+        if self.connected.is_set():
+            try:
+                await self.pubsub.subscribe(name)
+            except (RedisError, OSError) as exc:  # the listener reconnects and resubscribes
+                logger.warning("subscribe to %s failed: %s", name, exc)
+
+    async def unsubscribe(self, kind: str, object_id: int) -> None:
+        name = wire.channel(kind, object_id)
+        self.channels.discard(name)
+        if self.connected.is_set():
+            with contextlib.suppress(RedisError, OSError):
+                await self.pubsub.unsubscribe(name)
+
+    async def publish(self, kind: str, object_id: int, message: dict) -> None:
+        try:
+            await self.client.publish(
+                wire.channel(kind, object_id), wire.encode(wire.PROCESS_ID, message)
+            )
+        except (RedisError, OSError) as exc:
+            # Other processes find revisions in the log by themselves.
+            logger.warning("publish to %s %s failed: %s", kind, object_id, exc)
+
+    async def close(self) -> None:
+        if self.task:
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                # A listener stuck in the Redis client must not hold up a shutdown.
+                await asyncio.wait_for(self.task, CLOSE_TIMEOUT_SECONDS)
+        with contextlib.suppress(RedisError, OSError):
+            await self.client.aclose()
+
+
+Bus = LocalBus | RedisBus

@@ -1,0 +1,71 @@
+"""Names and formats shared by every process: channels, the bus message format, frames.
+
+A bus message is the sender's process id, a newline, and JSON. The id comes first so a
+process skips its own messages (it delivered them to its sockets already) without
+decoding them.
+
+Bus payloads (`k`):
+- on a document's channel: `ops` (committed revisions as broadcast frames, each with the
+  document's access version `av` at commit), `relay` (a frame for every socket but one),
+  `access` (rights on the document changed);
+- on a user's or a room's channel: `topic` (a frame for the topic's sockets), `access`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+from django.conf import settings
+
+PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+OWN_ORIGIN = PROCESS_ID.encode()
+
+DOCUMENT = "doc"
+USER = "user"
+ROOM = "room"
+KINDS = (DOCUMENT, USER, ROOM)
+
+
+def _prefix() -> str:
+    return getattr(settings, "CHANNEL_LAYER_PREFIX_REALTIME", "learnai")
+
+
+def channel(kind: str, object_id: int) -> str:
+    """The Redis channel of a document, a user or a room."""
+    return f"{_prefix()}:{kind}:{int(object_id)}"
+
+
+def parse_channel(name: str) -> tuple[str, int] | None:
+    """(kind, id) of a channel name, or None for anything else."""
+    parts = name.rsplit(":", 2)
+    if len(parts) != 3 or parts[1] not in KINDS:
+        return None
+    try:
+        return parts[1], int(parts[2])
+    except ValueError:
+        return None
+
+
+def process_channel() -> str:
+    return f"{_prefix()}:process:{PROCESS_ID}"
+
+
+def topic_name(kind: str, object_id: int) -> str:
+    """The `topic` field of frames on a user's or a room's topic: "user:7", "room:5"."""
+    return f"{kind}:{int(object_id)}"
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(origin: str, message: dict) -> str:
+    return f"{origin}\n{dumps(message)}"
+
+
+def decode(data: bytes) -> tuple[bytes, bytes]:
+    """(origin, JSON body) of a bus message."""
+    origin, _, body = data.partition(b"\n")
+    return origin, body

@@ -1,0 +1,198 @@
+"""What open sockets need to know: their rights now, the versions to poll, room backlogs.
+
+`socket_verdicts` decides, for many sockets at once and in a handful of queries, whether
+each one's sign-in still holds and what it may do with its document and rooms. Sockets
+call it when they join, when an access change is announced, when a poll finds a version
+moved, and when a commit finds their stamp out of date. The rules themselves are those of
+`collaboration.permissions` and `accounts.credentials`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.credentials import Credential, credential_holds
+from accounts.models import ApiKey, credential_stamp
+
+from ..models import Document, DocumentMember, Room, RoomMember, RoomMessage
+from ..permissions import can_post_in_room, can_read_room, document_access
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ROOM_BACKLOG_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SocketReview:
+    """One socket's question: does `credential` still hold, and what may it do?"""
+
+    credential: Credential
+    document_id: int | None = None
+    room_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class SocketVerdict:
+    signed_in: bool
+    reason: str = ""  # why not signed in: signed_out, account_disabled, account_suspended
+    username: str = ""
+    user_version: int = 0
+    document_exists: bool = False
+    can_read: bool = False
+    can_edit: bool = False
+    document_version: int | None = None
+    rooms: dict[int, RoomVerdict] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RoomVerdict:
+    can_read: bool
+    can_post: bool
+    access_version: int
+
+
+def _sign_in_reason(user: User | None, credential: Credential, api_key_active: bool) -> str:
+    if credential_holds(credential, user, api_key_active=api_key_active):
+        return ""
+    if user is None or not user.is_active:
+        return "account_disabled"
+    if user.is_suspended:
+        return "account_suspended"
+    return "signed_out"
+
+
+def socket_verdicts(reviews: list[SocketReview]) -> list[SocketVerdict]:
+    """A verdict per review, in order (at most six queries whatever the number)."""
+    user_ids = {r.credential.user_id for r in reviews}
+    document_ids = {r.document_id for r in reviews if r.document_id is not None}
+    room_ids = {room for r in reviews for room in r.room_ids}
+    key_ids = {r.credential.api_key_id for r in reviews if r.credential.api_key_id is not None}
+
+    users = get_user_model().objects.in_bulk(user_ids)
+    documents = Document.objects.only(
+        "id", "owner_id", "visibility", "edit_policy", "access_version"
+    ).in_bulk(document_ids)
+    roles = {
+        (d, u): role
+        for d, u, role in DocumentMember.objects.filter(
+            document_id__in=document_ids, user_id__in=user_ids
+        ).values_list("document_id", "user_id", "role")
+    }
+    active_keys = set(
+        ApiKey.objects.filter(pk__in=key_ids, revoked_at__isnull=True).values_list("pk", flat=True)
+    )
+    rooms = Room.objects.in_bulk(room_ids)
+    room_members = set(
+        RoomMember.objects.filter(room_id__in=room_ids, user_id__in=user_ids).values_list(
+            "room_id", "user_id"
+        )
+    )
+
+    verdicts = []
+    for review in reviews:
+        credential = review.credential
+        user = users.get(credential.user_id)
+        reason = _sign_in_reason(user, credential, credential.api_key_id in active_keys)
+        if reason:
+            verdicts.append(SocketVerdict(signed_in=False, reason=reason))
+            continue
+        verdict = SocketVerdict(
+            signed_in=True, username=user.username, user_version=user.access_version
+        )
+        document = documents.get(review.document_id) if review.document_id else None
+        if document is not None:
+            access = document_access(user, document, member_role=roles.get((document.pk, user.pk)))
+            verdict.document_exists = True
+            verdict.can_read = access.can_read
+            verdict.can_edit = access.can_edit
+            verdict.document_version = document.access_version
+        for room_id in review.room_ids:
+            room = rooms.get(room_id)
+            if room is None:
+                verdict.rooms[room_id] = RoomVerdict(False, False, 0)
+                continue
+            member = (room_id, user.pk) in room_members
+            verdict.rooms[room_id] = RoomVerdict(
+                can_read=can_read_room(user, room, is_member=member),
+                can_post=can_post_in_room(user, room, is_member=member),
+                access_version=room.access_version,
+            )
+        verdicts.append(verdict)
+    return verdicts
+
+
+@dataclass
+class AccessSnapshot:
+    """What the watchdog compares with what its sockets were decided on."""
+
+    documents: dict[int, tuple[int, int]]  # id -> (revision, access_version)
+    users: dict[int, tuple[int, str, bool]]  # id -> (access_version, stamp, may sign in)
+    rooms: dict[int, int]  # id -> access_version
+
+
+def access_snapshot(
+    *, document_ids: list[int], user_ids: list[int], room_ids: list[int]
+) -> AccessSnapshot:
+    """Current revisions and access versions, for one poll (three small queries)."""
+    documents = {
+        pk: (revision, version)
+        for pk, revision, version in Document.objects.filter(pk__in=document_ids).values_list(
+            "pk", "revision", "access_version"
+        )
+    }
+    now = timezone.now()
+    users = {
+        pk: (
+            version,
+            credential_stamp(password, generation),
+            active and not (until and until > now),
+        )
+        for pk, version, password, generation, active, until in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list(
+            "pk", "access_version", "password", "session_generation", "is_active", "suspended_until"
+        )
+    }
+    rooms = dict(Room.objects.filter(pk__in=room_ids).values_list("pk", "access_version"))
+    return AccessSnapshot(documents=documents, users=users, rooms=rooms)
+
+
+# --- rooms ------------------------------------------------------------------------------
+
+
+def room_find_readable(*, room_id: int, credential: Credential) -> tuple[Room, RoomVerdict] | None:
+    """The room and the user's rights in it, or None if it does not exist for them."""
+    (verdict,) = socket_verdicts([SocketReview(credential=credential, room_ids=(room_id,))])
+    room_verdict = verdict.rooms.get(room_id) if verdict.signed_in else None
+    if room_verdict is None or not room_verdict.can_read:
+        return None
+    return Room.objects.get(pk=room_id), room_verdict
+
+
+def room_message_frame(message: RoomMessage) -> dict[str, Any]:
+    """A room message as the `room_message` frame on the room's topic (without `topic`)."""
+    user = message.user
+    return {
+        "type": "room_message",
+        "id": message.pk,
+        "room": message.room_id,
+        "user": {"id": user.pk, "username": user.username} if user else None,
+        "message": message.message,
+        "message_type": message.message_type,
+        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def room_backlog(*, room_id: int, after: int, limit: int = ROOM_BACKLOG_LIMIT) -> list[dict]:
+    """Room message frames with id > `after`, oldest first, at most `limit`."""
+    messages = (
+        RoomMessage.objects.filter(room_id=room_id, pk__gt=after)
+        .select_related("user")
+        .order_by("pk")[:limit]
+    )
+    return [room_message_frame(message) for message in messages]
