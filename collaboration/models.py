@@ -160,6 +160,10 @@ class Operation(models.Model):
             models.UniqueConstraint(
                 fields=["document", "client_op_id"], name="unique_operation_client_op_id"
             ),
+            # Receivers of the post-commit hook branch on the source: only known ones.
+            models.CheckConstraint(
+                condition=models.Q(source__in=EditSource.values), name="operation_source_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,13 @@ from typing import Any
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+from accounts.tokens import refresh_token_for
+
+
+def access_token(user) -> str:
+    """A JWT access token as the site issues them (stamped; needs the database)."""
+    return str(refresh_token_for(user).access_token)
+
 
 class LiveSocket:
     def __init__(self, ws):

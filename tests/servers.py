@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -18,6 +19,23 @@ ROOT = Path(__file__).resolve().parent.parent
 # CI must run every test: there a missing tool fails the tests that need it (loudly),
 # while on a developer's machine they skip with the reason.
 IN_CI = bool(os.environ.get("CI"))
+
+# Marks for tests that run several server processes: they share one PostgreSQL and one
+# Redis. CI sets DATABASE_URL and REDIS_URL (see .ci/run), so these always run there.
+SEVERAL_PROCESSES = [
+    pytest.mark.services,
+    pytest.mark.skipif(
+        not (settings.USING_POSTGRES and settings.REDIS_URL),
+        reason="needs PostgreSQL and Redis: several server processes cannot share SQLite "
+        "and the in-process bus (CI runs it with DATABASE_URL and REDIS_URL set)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def start_servers(count: int, *, log_name: str, env: dict[str, str] | None = None):
+    """`count` daphne processes (logs test-output/<log_name>-<i>.log)."""
+    return [DaphneServer(log_name=f"{log_name}-{i}.log", env=env) for i in range(count)]
 
 
 def free_port() -> int:

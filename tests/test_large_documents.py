@@ -15,9 +15,8 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from accounts.tests.factories import UserFactory
-from accounts.tokens import refresh_token_for
 from collaboration.tests.factories import DocumentFactory
-from tests.live import LiveSocket
+from tests.live import LiveSocket, access_token
 from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +43,7 @@ def test_a_one_million_code_point_document_joins_whole_or_in_parts(plain_server)
     user = UserFactory()
     text = large_text()
     document = DocumentFactory(owner=user, content=text)
-    access = str(refresh_token_for(user).access_token)
+    access = access_token(user)
 
     async def run():
         whole, joined = await LiveSocket.open(plain_server.url, access, document.pk)

@@ -22,18 +22,9 @@ from accounts.tests.factories import UserFactory
 from bench.client import ReplicaClient, Stats
 from collaboration.models import Document, Operation
 from collaboration.tests.factories import DocumentFactory
-from tests.servers import DaphneServer
+from tests.servers import SEVERAL_PROCESSES, DaphneServer
 
-# CI sets DATABASE_URL and REDIS_URL (see .ci/run), so this always runs there.
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not (settings.USING_POSTGRES and settings.REDIS_URL),
-        reason="needs PostgreSQL and Redis: several processes cannot share SQLite and the "
-        "in-memory channel layer (CI runs it with DATABASE_URL and REDIS_URL set)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = SEVERAL_PROCESSES
 
 
 @pytest.fixture

@@ -24,44 +24,27 @@ from django.conf import settings
 from django.db import connections
 
 from accounts.tests.factories import UserFactory
-from accounts.tokens import refresh_token_for
 from bench.client import ReplicaClient, Stats
 from collaboration import services
 from collaboration.models import Document, Room
 from collaboration.realtime import publish
 from collaboration.tests.factories import DocumentFactory
 from tests.hook_receivers import key as hook_key
-from tests.live import LiveSocket
-from tests.servers import DaphneServer
+from tests.live import LiveSocket, access_token
+from tests.servers import SEVERAL_PROCESSES, start_servers
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not (settings.USING_POSTGRES and settings.REDIS_URL),
-        reason="needs PostgreSQL and Redis: two server processes cannot share SQLite and the "
-        "in-process bus (CI runs it with DATABASE_URL and REDIS_URL set)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = SEVERAL_PROCESSES
 
 
 @pytest.fixture(scope="module")
 def servers(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        started = [
-            DaphneServer(
-                log_name=f"seams-{i}.log",
-                env={"REVISION_RECEIVERS": "tests.hook_receivers.record"},
-            )
-            for i in range(2)
-        ]
+        started = start_servers(
+            2, log_name="seams", env={"REVISION_RECEIVERS": "tests.hook_receivers.record"}
+        )
     yield started
     for server in started:
         server.stop()
-
-
-def token(user) -> str:
-    return str(refresh_token_for(user).access_token)
 
 
 def hook_entries(document_id: int) -> list[list]:
@@ -77,7 +60,7 @@ def test_the_post_commit_hook_gets_every_revision_once_in_order(servers):
     document = services.document_create(
         owner=user, title="Hooked", content="Hooked from every side.\n"
     )
-    user_token = token(user)
+    user_token = access_token(user)
     redis.Redis.from_url(settings.REDIS_URL).delete(hook_key(document.pk))
 
     def rest(server, path, body):
@@ -139,7 +122,7 @@ def test_the_post_commit_hook_gets_every_revision_once_in_order(servers):
 def test_a_users_topic_reaches_every_tab_on_every_process_once(servers):
     user = UserFactory()
     document = DocumentFactory(owner=user)
-    user_token = token(user)
+    user_token = access_token(user)
 
     async def run():
         tab_a, first = await LiveSocket.open(servers[0].url, user_token)
@@ -170,7 +153,7 @@ def test_rooms_resume_from_the_last_id_and_stop_at_removal(servers):
     room = services.room_create(
         kind="study_group", title="Transformers study group", members=[ada, lin]
     )
-    ada_token, lin_token = token(ada), token(lin)
+    ada_token, lin_token = access_token(ada), access_token(lin)
 
     async def post(socket: LiveSocket, text: str) -> dict:
         await socket.send({"type": "room_message", "room": room.pk, "message": text})

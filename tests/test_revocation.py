@@ -26,7 +26,6 @@ from datetime import timedelta
 import pytest
 import requests
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connections
 from django.utils import timezone
@@ -34,7 +33,6 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.roles import Role
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from accounts.tokens import refresh_token_for
 from collaboration.models import (
     Document,
     DocumentMember,
@@ -44,18 +42,10 @@ from collaboration.models import (
     Visibility,
 )
 from collaboration.tests.factories import DocumentFactory
-from tests.live import LiveSocket
-from tests.servers import DaphneServer
+from tests.live import LiveSocket, access_token
+from tests.servers import SEVERAL_PROCESSES, DaphneServer, start_servers
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not (settings.USING_POSTGRES and settings.REDIS_URL),
-        reason="needs PostgreSQL and Redis: two server processes cannot share SQLite and the "
-        "in-process bus (CI runs it with DATABASE_URL and REDIS_URL set)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = SEVERAL_PROCESSES
 
 NOTICE_SECONDS = 1.0  # the bound: within one second, on every process
 _names = itertools.count()
@@ -65,17 +55,10 @@ _names = itertools.count()
 def servers(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # The writer below edits faster than the default per-connection limit allows.
-        started = [
-            DaphneServer(log_name=f"revocation-{i}.log", env={"WS_EDIT_RATE_PER_SECOND": "1000"})
-            for i in range(2)
-        ]
+        started = start_servers(2, log_name="revocation", env={"WS_EDIT_RATE_PER_SECOND": "1000"})
     yield started
     for server in started:
         server.stop()
-
-
-def token(user) -> str:
-    return str(refresh_token_for(user).access_token)
 
 
 def api(server: DaphneServer, method: str, path: str, actor, body: dict | None = None):
@@ -83,7 +66,7 @@ def api(server: DaphneServer, method: str, path: str, actor, body: dict | None =
         method,
         f"{server.base_url}{path}",
         json=body,
-        headers={"Authorization": f"Bearer {token(actor)}"},
+        headers={"Authorization": f"Bearer {access_token(actor)}"},
         timeout=10,
     )
     assert response.status_code < 300, (method, path, response.status_code, response.text)
@@ -244,7 +227,7 @@ def current_revision(document_id: int) -> int | None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_change_of_rights_reaches_the_open_socket(servers, case: Case, placement: str):
     people, document = setup_case(case)
-    subject_token, writer_token = token(people["subject"]), token(people["writer"])
+    subject_token, writer_token = access_token(people["subject"]), access_token(people["writer"])
     changer = servers[0]
     subject_server = servers[0] if placement == "same" else servers[1]
     writer_server = servers[1] if placement == "same" else servers[0]

@@ -74,9 +74,15 @@ class DocumentHub:
 
     def remove(self, conn_id: str) -> None:
         self.sockets.pop(conn_id, None)
-        # Edits of a socket that left are dropped unanswered; once taken by the committer
-        # they are committed (the client resends them on reconnect, with the same id).
-        self.queue = [q for q in self.queue if q.conn_id != conn_id]
+        # Edits of a socket that left are dropped unanswered (a socket that lost its
+        # rights must not have them committed; a client that reconnects resends them with
+        # the same ids). Those the committer already took are committed.
+        dropped = [q for q in self.queue if q.conn_id == conn_id]
+        if dropped:
+            self.queue = [q for q in self.queue if q.conn_id != conn_id]
+            for queued in dropped:
+                self.awaiting_ack.pop(queued.pending.client_op_id, None)
+        self._reschedule()  # the others' edits may have waited on this socket's review
 
     def joined(self, handle: SocketHandle, revision: int, content: str | None = None) -> None:
         """The socket has the text at `revision`; from now on it gets every later one.
@@ -85,8 +91,14 @@ class DocumentHub:
         edit of a freshly opened document is stored in one round trip.
         """
         handle.delivered = revision
-        # A newer access version than the other sockets were decided on: re-decide them.
-        self.note_access_version(handle.document_version)
+        if self.access_version is not None and (handle.document_version or 0) < (
+            self.access_version
+        ):
+            # Access changed between this socket's decision and its arrival here.
+            self.registry.reviewer.request([handle])
+        else:
+            # A newer version than the other sockets were decided on: decide them again.
+            self.note_access_version(handle.document_version)
         if self.revision is None:
             self.revision = revision
             for rev in [r for r in self.buffer if r <= revision]:

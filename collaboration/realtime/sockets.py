@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from accounts.credentials import Credential
 
+HELD_LIMIT = 20_000  # frames kept back while rights are decided (the database is slow)
+CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later"
+
 
 class SocketOwner(Protocol):
     """What the consumer behind a handle offers the platform."""
@@ -50,10 +53,19 @@ class SocketHandle:
     def send_text(self, text: str, topic: str | None = None) -> None:
         if self.gone:
             return
-        if self.held is not None:
-            self.held.append((topic, text))
-        else:
+        if self.held is None:
             self.owner.send_text(text)
+        elif len(self.held) < HELD_LIMIT:
+            self.held.append((topic, text))
+        else:  # rights cannot be confirmed in time: the client reconnects and catches up
+            self.revoke(
+                {
+                    "type": "error",
+                    "code": "internal_error",
+                    "message": "your access could not be confirmed in time; reconnect",
+                },
+                CLOSE_TRY_AGAIN,
+            )
 
     def send_past_hold(self, text: str) -> None:
         """For frames about the review itself, which must come before what it held."""

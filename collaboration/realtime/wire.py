@@ -17,8 +17,6 @@ import json
 import os
 import uuid
 
-from django.conf import settings
-
 PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
 OWN_ORIGIN = PROCESS_ID.encode()
 
@@ -28,13 +26,12 @@ ROOM = "room"
 KINDS = (DOCUMENT, USER, ROOM)
 
 
-def _prefix() -> str:
-    return getattr(settings, "CHANNEL_LAYER_PREFIX_REALTIME", "learnai")
+PREFIX = "learnai"
 
 
 def channel(kind: str, object_id: int) -> str:
     """The Redis channel of a document, a user or a room."""
-    return f"{_prefix()}:{kind}:{int(object_id)}"
+    return f"{PREFIX}:{kind}:{int(object_id)}"
 
 
 def parse_channel(name: str) -> tuple[str, int] | None:
@@ -49,7 +46,7 @@ def parse_channel(name: str) -> tuple[str, int] | None:
 
 
 def process_channel() -> str:
-    return f"{_prefix()}:process:{PROCESS_ID}"
+    return f"{PREFIX}:process:{PROCESS_ID}"
 
 
 def topic_name(kind: str, object_id: int) -> str:

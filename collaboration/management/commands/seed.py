@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.roles import Role
+from accounts.services import user_set_role
 from collaboration.models import Document, DocumentMember, MemberRole, Tag, Visibility
 from collaboration.search import refresh_search_index
 
@@ -806,14 +807,9 @@ DEMO_DOCUMENTS = (
 
 
 def _set_role(user, role: str) -> None:
-    """Give the user a role, through accounts.services when it offers user_set_role."""
-    try:
-        from accounts.services import user_set_role
-    except ImportError:
-        user_set_role = None
-    if user_set_role is not None:
-        user_set_role(user=user, role=role, by=None)
-        user.refresh_from_db()
+    """Give the user a role through the accounts service (groups, staff status)."""
+    user_set_role(user=user, role=role, by=None)
+    user.refresh_from_db()
     # Whatever the service does with groups, the demo needs these flags.
     user.role = role
     user.is_staff = role in (Role.MODERATOR, Role.ADMIN)
