@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import search, services
+from . import revisions, search, services
 from .models import Document
 
 logger = logging.getLogger(__name__)
@@ -44,3 +44,11 @@ def refresh_search_index_task() -> int:
     Returns how many vectors were written.
     """
     return search.refresh_search_index()
+
+
+@shared_task(name="collaboration.deliver_revisions", serializer="json", ignore_result=True)
+def deliver_revisions_task() -> int:
+    """Catch-up pass of the post-commit hook: hands every receiver the revisions it has
+    not seen (after a crash, or a receiver's error). Idempotent: the cursors decide.
+    Returns how many revisions were delivered."""
+    return revisions.deliver_pending()

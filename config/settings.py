@@ -175,6 +175,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60,
         "options": {"expires": 60},
     },
+    # Hands the post-commit hook's receivers what a crash or an error left undelivered
+    # (collaboration/revisions.py); the web processes do the same for open documents.
+    "deliver-revisions": {
+        "task": "collaboration.deliver_revisions",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------
