@@ -1,5 +1,5 @@
 """Admin for accounts: users, roles, activation and suspension (admins), API keys, sign-in
-lock-outs (moderators too)."""
+lock-outs (moderators too), and the admin's own sign-in form."""
 
 from datetime import timedelta
 
@@ -14,6 +14,7 @@ from django.contrib.auth.forms import (
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from .forms import AdminLoginForm
 from .lockout import login_throttle_clear
 from .models import ApiKey, LoginThrottle, User
 from .permissions import can_manage_users
@@ -27,6 +28,9 @@ from .services import (
 )
 
 EMAIL_TAKEN = "Another account already uses this email address."
+
+# The admin login counts towards, and obeys, the same sign-in lock-out as the site's.
+admin.site.login_form = AdminLoginForm
 
 
 class _UniqueEmailMixin:
@@ -287,10 +291,17 @@ class LockedNowFilter(admin.SimpleListFilter):
 
 @admin.register(LoginThrottle)
 class LoginThrottleAdmin(_ReadOnlyWithActions, admin.ModelAdmin):
-    list_display = ("key", "attempts", "window_started_at", "locked_until", "locked_now")
+    list_display = (
+        "key",
+        "attempts",
+        "in_flight",
+        "window_started_at",
+        "locked_until",
+        "locked_now",
+    )
     list_filter = (LockedNowFilter,)
     search_fields = ("key",)
-    fields = ("key", "attempts", "window_started_at", "locked_until")
+    fields = ("key", "attempts", "in_flight", "window_started_at", "locked_until")
     readonly_fields = fields
     actions = ["clear_lockout"]
 

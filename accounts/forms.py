@@ -4,6 +4,7 @@ import math
 import re
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
@@ -124,6 +125,30 @@ class LoginForm(forms.Form):
 
     def get_user(self) -> User | None:
         return self.user_cache
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in form, checked through the same lock-out guard as the site's.
+
+    Without it the admin login would be a way around the limits.
+    """
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        # AccountSuspended propagates as LoginForm.clean explains.
+        try:
+            self.user_cache = authenticate_with_lockout(
+                request=self.request, identifier=username, password=password
+            )
+        except LoginLocked as locked:
+            raise ValidationError(locked.message, code="locked") from None
+        if self.user_cache is None:
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 def _minutes(seconds: int) -> str:

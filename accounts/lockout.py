@@ -1,28 +1,41 @@
-"""Sign-in lock-out: at most MAX_LOGIN_ATTEMPTS password checks per account and per address.
+"""Sign-in lock-out: failed password checks per account (MAX_LOGIN_ATTEMPTS) and per
+client address (MAX_LOGIN_ATTEMPTS_PER_ADDRESS), each counted on its own.
 
-Used by the API login and the sign-in page alike. Counters live in the database
-(`LoginThrottle`) so the limit holds across processes, works the same on SQLite
-and PostgreSQL, and moderators can see and clear lock-outs in the admin.
+Used by the sign-in page, the API login and the admin login alike. Counters live
+in the database (`LoginThrottle`) so the limits hold across processes, work the
+same on SQLite and PostgreSQL, and moderators can see and clear lock-outs in the
+admin.
 
-The order is what makes it hold under concurrency: an attempt first *reserves*
-a slot with one conditional `UPDATE ... SET attempts = attempts + 1 WHERE
-attempts < limit`, and only a reserved attempt may check the password. Fifty
-parallel guesses therefore cost at most `limit` password checks, and a refused
-attempt never checks the password at all, so a correct guess during a
-lock-out reveals nothing.
+Each key (the account, the address) has a limit of slots per window. A slot is
+either a failed check (`attempts`) or a check running now (`in_flight`). Before
+checking a password an attempt *reserves* a slot on every key, each with one
+conditional `UPDATE ... WHERE attempts + in_flight < limit`; only then may it
+check the password. So fifty parallel guesses cost at most `limit` checks, and a
+refused attempt never checks the password, so a correct guess during a lock-out
+reveals nothing. Afterwards a failure turns its slot into a failed attempt (and
+locks the key once the failures fill every slot), while a success or an error
+hands the slot back: only failures count.
+
+When a key's slots are full but not all of them are failures, the attempt is not
+refused: it waits, holding no lock, and tries again until the checks running now
+end. Either one of them succeeds and frees a slot, or they fail and
+the key is locked. That is how thirty people signing in behind one school address,
+or six tabs of one person, all get in while guessers still get only `limit` checks.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config import metrics
@@ -40,11 +53,16 @@ logger = logging.getLogger(__name__)
 ACCOUNT_PREFIX = "account:"
 IP_PREFIX = "ip:"
 
+# How long an attempt waits for the checks running on its keys to end. A check takes
+# one password hash (well under a second); this is only reached when a process died
+# during a check and left its slot taken, until the window ends and frees it.
+MAX_WAIT_SECONDS = 10.0
+
 
 class LoginLocked(Exception):
     """Raised instead of checking the password while an account or address is locked."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: float):
         self.retry_after = max(1, math.ceil(retry_after))  # seconds until attempts are allowed
         super().__init__(self.message)
 
@@ -102,11 +120,61 @@ def _keys_for(*, request, identifier: str) -> list[str]:
     return sorted(keys)
 
 
-def _reserve(*, keys: list[str], now: datetime) -> None:
-    """Take one attempt slot on every key, or none of them and raise LoginLocked."""
-    limit = settings.MAX_LOGIN_ATTEMPTS
+def _limit(key: str) -> int:
+    if key.startswith(IP_PREFIX):
+        return settings.MAX_LOGIN_ATTEMPTS_PER_ADDRESS
+    return settings.MAX_LOGIN_ATTEMPTS
+
+
+def _reserve(*, keys: list[str]) -> None:
+    """Take one slot on every key, waiting while checks running now hold them all.
+
+    Raises LoginLocked at once when a key's failures fill its slots, or when the
+    slots stay taken for MAX_WAIT_SECONDS.
+    """
+    deadline = time.monotonic() + MAX_WAIT_SECONDS
+    pause = 0.005
+    while not _try_reserve(keys=keys, now=timezone.now()):
+        # Wait with reads only: retrying the write each time would queue every waiter
+        # for the write lock (SQLite) or the row locks (PostgreSQL) that the checks
+        # running now need in order to end.
+        while True:
+            if time.monotonic() + pause > deadline:
+                metrics.login_lockouts.inc()
+                logger.warning("sign-in refused, checks still running: %s", ", ".join(keys))
+                raise LoginLocked(1)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+            if _worth_trying(keys=keys, now=timezone.now()):
+                break
+
+
+def _worth_trying(*, keys: list[str], now: datetime) -> bool:
+    """False while a key's slots are all taken and some by checks still running.
+
+    A key locked by failures is worth a try too: the try raises LoginLocked.
+    """
     window_start = now - timedelta(seconds=settings.LOGIN_LOCKOUT_WINDOW_SECONDS)
-    refused: list[str] = []
+    running = False
+    for row in LoginThrottle.objects.filter(key__in=keys):
+        limit = _limit(row.key)
+        if row.locked_until is not None or row.attempts >= limit:
+            return True
+        if row.window_started_at > window_start and row.attempts + row.in_flight >= limit:
+            running = True
+    return not running
+
+
+def _try_reserve(*, keys: list[str], now: datetime) -> bool:
+    """One try: a slot on every key (True), on none of them (False: wait), or LoginLocked."""
+    window_start = now - timedelta(seconds=settings.LOGIN_LOCKOUT_WINDOW_SECONDS)
+    # A lock-out that ran out, or a window without a lock that ended, starts afresh.
+    # Checks still running from the old window were counted there; they are not
+    # carried over, so a slot left taken by a process that died frees itself.
+    ended = Q(locked_until__lte=now) | Q(
+        locked_until__isnull=True, window_started_at__lte=window_start
+    )
+    full: list[str] = []
     with transaction.atomic():
         # Writing first matters on SQLite: it takes the write lock at once (and
         # waits for it up to the timeout), where a read followed by a write
@@ -116,69 +184,104 @@ def _reserve(*, keys: list[str], now: datetime) -> None:
             ignore_conflicts=True,
         )
         for key in keys:
-            rows = LoginThrottle.objects.filter(key=key)
-            # A lock-out that ran out, or a window without a lock that ended, starts afresh.
-            rows.filter(
-                Q(locked_until__lte=now)
-                | Q(locked_until__isnull=True, window_started_at__lte=window_start)
-            ).update(attempts=0, window_started_at=now, locked_until=None)
-            # The reservation itself: one statement, so the row lock (PostgreSQL)
-            # or database lock (SQLite) makes the check and the increment one step.
-            reserved = rows.filter(attempts__lt=limit, locked_until__isnull=True).update(
-                attempts=F("attempts") + 1
+            # The reservation itself: one statement, so the row lock (PostgreSQL) or
+            # database lock (SQLite) makes the check and the increment one step.
+            free = Q(locked_until__isnull=True, attempts__lt=_limit(key) - F("in_flight"))
+            reserved = (
+                LoginThrottle.objects.filter(key=key)
+                .filter(ended | free)
+                .update(
+                    attempts=_either(ended, 0, F("attempts"), field="attempts"),
+                    in_flight=_either(ended, 1, F("in_flight") + 1, field="in_flight"),
+                    window_started_at=_either(
+                        ended, now, F("window_started_at"), field="window_started_at"
+                    ),
+                    locked_until=_either(ended, None, F("locked_until"), field="locked_until"),
+                )
             )
             if not reserved:
-                refused.append(key)
-        if refused:
-            retry_after = max(_seconds_locked(key=key, now=now) for key in refused)
-            # Raising inside the block rolls back the slots taken on the other keys:
+                full.append(key)
+        if not full:
+            return True
+        locked = {
+            row.key: _seconds_locked(row=row, now=now)
+            for row in LoginThrottle.objects.filter(key__in=full)
+            if row.locked_until is not None or row.attempts >= _limit(row.key)
+        }
+        if locked:
+            # Raising inside the block gives back the slots taken on the other keys:
             # a refused attempt is not a failed one.
             metrics.login_lockouts.inc()
-            logger.warning("sign-in refused, locked out: %s", ", ".join(refused))
-            raise LoginLocked(retry_after)
+            logger.warning("sign-in refused, locked out: %s", ", ".join(sorted(locked)))
+            raise LoginLocked(max(locked.values()))
+        # Every full key has checks running; give back the slots taken so far and wait.
+        transaction.set_rollback(True)
+        return False
 
 
-def _seconds_locked(*, key: str, now: datetime) -> int:
-    locked_until = LoginThrottle.objects.filter(key=key).values_list("locked_until", flat=True)
-    until = locked_until.first()
-    if until is not None and until > now:
-        return math.ceil((until - now).total_seconds())
-    # Every slot is taken by checks still running; assume they fail.
-    return settings.LOGIN_LOCKOUT_COOLOFF_SECONDS
+def _either(condition: Q, then, otherwise, *, field: str) -> Case:
+    """`then` in the rows where the condition holds, else `otherwise`, typed as `field`."""
+    return Case(
+        When(condition, then=Value(then)),
+        default=otherwise,
+        output_field=LoginThrottle._meta.get_field(field),
+    )
+
+
+def _seconds_locked(*, row: LoginThrottle, now: datetime) -> float:
+    if row.locked_until is not None:
+        return (row.locked_until - now).total_seconds()
+    # Failures fill the slots but no lock was set: the limit was lowered meanwhile.
+    # The window's end frees them.
+    window = timedelta(seconds=settings.LOGIN_LOCKOUT_WINDOW_SECONDS)
+    return (row.window_started_at + window - now).total_seconds()
 
 
 # After the password check, each key is updated by its own statement, in the
 # same order as _reserve: a statement touching both rows could take their locks
 # in the opposite order to a concurrent reservation and deadlock on PostgreSQL.
 
+# Never below 0, even after a moderator's clear or a new window reset the count.
+_SLOT_ENDS = Greatest(F("in_flight") - 1, Value(0), output_field=LoginThrottle.in_flight.field)
+
 
 def _record_failure(*, keys: list[str]) -> None:
-    """Start the cool-off on every key whose slots are now all used by failures."""
+    """Turn this attempt's slots into failures; lock a key whose failures fill its slots."""
     locked_until = timezone.now() + timedelta(seconds=settings.LOGIN_LOCKOUT_COOLOFF_SECONDS)
     for key in keys:
-        LoginThrottle.objects.filter(
-            key=key, attempts__gte=settings.MAX_LOGIN_ATTEMPTS, locked_until__isnull=True
-        ).update(locked_until=locked_until)
+        # Every expression reads the row as it was before this statement.
+        fills_the_slots = Q(locked_until__isnull=True, attempts__gte=_limit(key) - 1)
+        LoginThrottle.objects.filter(key=key).update(
+            attempts=F("attempts") + 1,
+            in_flight=_SLOT_ENDS,
+            locked_until=_either(
+                fills_the_slots, locked_until, F("locked_until"), field="locked_until"
+            ),
+        )
 
 
 def _release(*, keys: list[str]) -> None:
     """Give back the slot this attempt reserved (it was not a failure)."""
     for key in keys:
-        LoginThrottle.objects.filter(key=key, attempts__gt=0).update(attempts=F("attempts") - 1)
+        LoginThrottle.objects.filter(key=key).update(in_flight=_SLOT_ENDS)
 
 
 def _record_success(*, keys: list[str]) -> None:
     """Forget the account's failures; give back only this attempt's slot on the address.
 
-    The address keeps its other failures on purpose: someone guessing passwords
-    for many accounts from one address must not be able to wipe that count by
-    signing in to an account of their own in between.
+    The address keeps its failures on purpose: someone guessing passwords for many
+    accounts from one address must not be able to wipe that count by signing in to
+    an account of their own in between.
     """
     for key in keys:
-        if key.startswith(ACCOUNT_PREFIX):
-            LoginThrottle.objects.filter(key=key).delete()
-        else:
+        if not key.startswith(ACCOUNT_PREFIX):
             _release(keys=[key])
+            continue
+        rows = LoginThrottle.objects.filter(key=key)
+        # Usually this attempt is the only one running: the row can go (one statement).
+        deleted, _ = rows.filter(in_flight__lte=1).delete()
+        if not deleted:
+            rows.update(attempts=0, in_flight=_SLOT_ENDS, locked_until=None)
 
 
 def authenticate_with_lockout(
@@ -190,12 +293,13 @@ def authenticate_with_lockout(
     Raises AccountSuspended (from the backend) for the right password of a suspended
     account; that attempt is not counted as a failure.
     Raises LoginLocked, without checking the password, once MAX_LOGIN_ATTEMPTS
-    attempts have failed for the account or for the client address within
-    LOGIN_LOCKOUT_WINDOW_SECONDS; the lock lasts LOGIN_LOCKOUT_COOLOFF_SECONDS.
+    checks have failed for the account, or MAX_LOGIN_ATTEMPTS_PER_ADDRESS for the
+    client address, within LOGIN_LOCKOUT_WINDOW_SECONDS; the lock lasts
+    LOGIN_LOCKOUT_COOLOFF_SECONDS.
     """
     identifier = identifier.strip()
     keys = _keys_for(request=request, identifier=identifier)
-    _reserve(keys=keys, now=timezone.now())
+    _reserve(keys=keys)
     try:
         user = authenticate(request, username=identifier, password=password)
     except BaseException:

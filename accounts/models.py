@@ -131,13 +131,15 @@ class ApiKey(models.Model):
 class LoginThrottle(models.Model):
     """Failed sign-in attempts for one account identifier or one client address.
 
-    `key` is `account:<identifier>` or `ip:<address>`. `attempts` counts
-    attempts reserved in the current window (failures, plus checks in flight);
-    `locked_until` is set once `MAX_LOGIN_ATTEMPTS` of them have failed.
+    `key` is `account:<identifier>` or `ip:<address>`. `attempts` counts the
+    password checks that failed in the current window, `in_flight` the checks
+    running now (each holds one of the key's slots until it ends); `locked_until`
+    is set once the key's limit of checks have failed (accounts.lockout).
     """
 
     key = models.CharField(max_length=255, unique=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField("failed attempts", default=0)
+    in_flight = models.PositiveIntegerField("checks running", default=0)
     window_started_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
 

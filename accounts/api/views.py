@@ -86,9 +86,12 @@ class LoginApi(PublicAuthApi):
         summary="Sign in for a JWT pair",
         description=(
             "Send `email` (an email address or a username) or `username`, and `password`. "
-            "After too many failed attempts for one account or from one address, sign-in is "
-            "refused for a while with 429 `locked_out` and a Retry-After header, even with the "
-            "right password. The right password of a suspended account answers 403 "
+            "After too many wrong passwords within 15 minutes, for one account (5) or from "
+            "one client address across all accounts (50), sign-in to that account or from "
+            "that address is refused for 15 minutes (all defaults) with 429 `locked_out` and "
+            "a Retry-After header, even with the right password. Only wrong passwords count: "
+            "successful sign-ins, however many at once, do not. "
+            "The right password of a suspended account answers 403 "
             "`account_suspended`, with the end of the suspension and its reason in the message."
         ),
         request=s.LoginInputSerializer,
