@@ -9,9 +9,12 @@ offending fields there with their messages.
 import logging
 import math
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -27,9 +30,58 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def query_int(request, name: str, *, minimum: int, maximum: int | None = None) -> int | None:
+    """The whole-number query parameter `name`, None when absent or empty.
+
+    Anything else outside minimum..maximum is a 400 naming the parameter, so a client
+    learns which number was wrong instead of getting a default or a 404.
+    """
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    bounds = f"{minimum}..{maximum}" if maximum is not None else f"{minimum} or more"
+    # 18 digits: beyond that int() of a long string is slow, and no count here is that large.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise exceptions.ValidationError({name: [f"Must be a whole number, {bounds}."]})
+    value = int(raw)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise exceptions.ValidationError({name: [f"Must be {bounds}."]})
+    return value
+
+
 class Pagination(PageNumberPagination):
+    """Page-number pagination where a malformed `page` or `page_size` is a 400 on that field.
+
+    DRF answers `page=0` with 404 "Invalid page" and silently ignores `page_size=0`.
+    A page after the last one is still a 404 (there is nothing at that address), and a
+    `page_size` above the maximum is cut down to it, as in DRF.
+    """
+
     page_size_query_param = "page_size"
     max_page_size = 100
+    invalid_page_message = "There is no page {page_number}."
+
+    def get_page_size(self, request) -> int:
+        size = query_int(request, self.page_size_query_param, minimum=1)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator) -> int:
+        if request.query_params.get(self.page_query_param) in self.last_page_strings:
+            return paginator.num_pages
+        return query_int(request, self.page_query_param, minimum=1) or 1
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        descriptions = {
+            self.page_query_param: "Page number, from 1 (or `last`). A page after the last "
+            "one answers 404.",
+            self.page_size_query_param: f"Results per page, default {self.page_size}; "
+            f"more than {self.max_page_size} gives {self.max_page_size}.",
+        }
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            parameter["description"] = descriptions[parameter["name"]]
+        return parameters
 
 
 _CODES = {
@@ -154,6 +206,25 @@ def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # an unknown address is a 404 for every method, never a CSRF refusal
+def api_not_found(request, *args, **kwargs) -> JsonResponse | HttpResponsePermanentRedirect:
+    """The answer to any /api/ address no route takes, e.g. `/api/sessions/x/end`.
+
+    Routed rather than left to handler404, because with DEBUG on Django answers an
+    unmatched address with its HTML debug page. APPEND_SLASH keeps working: a GET of
+    `/api/schema` still redirects to `/api/schema/`.
+    """
+    path = request.path_info
+    if settings.APPEND_SLASH and request.method in ("GET", "HEAD") and not path.endswith("/"):
+        try:
+            match = resolve(f"{path}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return json_error_response(request, 404, "There is nothing at this address.")
+
+
 # --- OpenAPI description of the error shape -------------------------------------
 
 
@@ -177,10 +248,10 @@ class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorBodySerializer()
 
 
-_ERROR_DESCRIPTIONS = {
+ERROR_DESCRIPTIONS = {
     400: "The request is not valid; `error.fields` says which fields and why.",
     401: "Not signed in, or the token or API key is not valid.",
-    403: "Signed in, but not allowed to do this.",
+    403: "Not allowed to do this (or a session write without its CSRF token).",
     404: "There is nothing at this address (or it is not yours), or the page is out of range.",
     405: "This method is not allowed here.",
     409: "The request conflicts with the current state of the resource.",
@@ -192,17 +263,20 @@ _ERROR_DESCRIPTIONS = {
 def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for extend_schema, all with the one error shape."""
     return {
-        code: OpenApiResponse(ApiErrorSerializer, description=_ERROR_DESCRIPTIONS.get(code, ""))
+        code: OpenApiResponse(ApiErrorSerializer, description=ERROR_DESCRIPTIONS.get(code, ""))
         for code in status_codes
     }
 
 
 __all__ = [
+    "ERROR_DESCRIPTIONS",
     "ApiErrorSerializer",
     "Conflict",
     "Pagination",
     "Response",
+    "api_not_found",
     "error_body",
     "error_responses",
     "exception_handler",
+    "query_int",
 ]

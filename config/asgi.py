@@ -21,11 +21,32 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from daphne.http_protocol import WebRequest  # noqa: E402
 
 from collaboration.routing import websocket_urlpatterns  # noqa: E402
 
 from .websocket import OriginValidator, StripCookiesWithoutOrigin  # noqa: E402
 
+
+def _daphne_leaves_request_bodies_alone() -> None:
+    """Daphne's requests are Twisted requests, which parse multipart and form bodies into
+    `request.args` before the app sees them (daphne never uses that: it hands the raw body
+    to Django). A malformed one (an empty multipart POST) is then refused by Twisted with
+    a bare 400 and no JSON error, and large uploads are held in memory twice. Twisted has
+    a switch for it; daphne does not expose it, so it is turned off here."""
+    original = WebRequest.__init__
+    if getattr(original, "leaves_bodies_alone", False):
+        return
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False
+
+    __init__.leaves_bodies_alone = True
+    WebRequest.__init__ = __init__
+
+
+_daphne_leaves_request_bodies_alone()
 gc.freeze()  # what startup allocated lives forever: keep it out of every collection
 
 application = ProtocolTypeRouter(

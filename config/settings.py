@@ -199,7 +199,12 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Failed password checks allowed per account, and separately per client address, in
+# the window before sign-in is locked out (accounts.lockout). The address limit is
+# higher because many people share one address (a school, a NAT, a café); it still
+# stops one address from guessing passwords across many accounts.
 MAX_LOGIN_ATTEMPTS = env.int("MAX_LOGIN_ATTEMPTS", default=5)
+MAX_LOGIN_ATTEMPTS_PER_ADDRESS = env.int("MAX_LOGIN_ATTEMPTS_PER_ADDRESS", default=50)
 LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
 LOGIN_LOCKOUT_COOLOFF_SECONDS = env.int("LOGIN_LOCKOUT_COOLOFF_SECONDS", default=15 * 60)
 ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)
@@ -232,6 +237,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # JSON bodies only, as the API documents. Daphne (Twisted) also parses multipart
+    # POST bodies itself and answers a malformed one with a bare 400 before Django sees it.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -263,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # Every operation lists the error statuses it can answer (401, 403, 404, 415, 429...).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
     # Two different "role" choice sets (account roles, document member roles).
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.roles.Role",

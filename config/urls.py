@@ -1,12 +1,13 @@
 """URL map: pages, the REST API under /api/, admin, probes and metrics."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from collaboration import views as collaboration_views
 
 from . import views
+from .api import api_not_found
 
 urlpatterns = [
     path("", collaboration_views.home, name="home"),
@@ -17,6 +18,9 @@ urlpatterns = [
     path("api/", include("collaboration.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Whatever else is under /api/ (an unknown path, an id that is not a number) is a
+    # JSON 404, also with DEBUG on. Keep it after every other api/ route.
+    re_path(r"^api/", api_not_found),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),

@@ -74,6 +74,100 @@ def test_415_for_an_unsupported_body(api_client):
     assert_error_shape(response, 415, "unsupported_media_type")
 
 
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data; boundary=b", "application/x-www-form-urlencoded"]
+)
+def test_415_for_form_bodies(api_client, content_type):
+    # JSON only, as documented: daphne's own multipart parsing answers a malformed
+    # multipart POST before Django can, with a bare 400.
+    body = '--b\r\nContent-Disposition: form-data; name="refresh"\r\n\r\nx\r\n--b--\r\n'
+    response = api_client.generic("POST", "/api/auth/refresh", body, content_type=content_type)
+    assert_error_shape(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/auth/api-keys/null,null",
+        "/api/auth/users/null,null/role",
+        "/api/sessions/null,null/end",
+        "/api/documents/0/revisions/null,null",
+    ],
+)
+def test_404_as_json_when_a_path_parameter_does_not_match_its_route(auth_client, settings, path):
+    settings.DEBUG = True  # where Django would answer with its HTML debug page
+    assert_error_shape(auth_client.post(path), 404, "not_found")
+    assert_error_shape(auth_client.get(path), 404, "not_found")
+
+
+def test_an_unknown_api_path_is_404_not_a_csrf_refusal(user):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert_error_shape(client.post("/api/no/such/thing"), 404, "not_found")
+
+
+def test_the_schema_address_without_its_slash_redirects(api_client):
+    response = api_client.get("/api/schema")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/schema/"
+
+
+# --- Pagination ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=first", "page"),
+        ("page_size=0", "page_size"),
+        ("page_size=ten", "page_size"),
+    ],
+)
+def test_400_for_a_page_or_page_size_that_is_not_a_positive_number(api_client, query, field):
+    error = assert_error_shape(api_client.get(f"/api/tags/?{query}"), 400, "invalid")
+    assert field in error["fields"]
+
+
+def test_404_for_a_page_after_the_last(api_client):
+    error = assert_error_shape(api_client.get("/api/tags/?page=2"), 404, "not_found")
+    assert error["message"] == "There is no page 2."
+
+
+def test_page_size_above_the_maximum_is_cut_to_it(api_client):
+    response = api_client.get("/api/tags/?page_size=1000&page=last")
+    assert response.status_code == 200
+
+
+# --- The schema lists every error an operation can answer ----------------------------
+
+
+def _operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_the_schema_lists_the_errors_every_operation_can_answer(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    error_ref = "#/components/schemas/ApiError"
+    for name, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"429"}
+        if any(requirement for requirement in operation.get("security", [])):
+            expected |= {"401", "403"}
+        if "requestBody" in operation:
+            expected |= {"400", "415"}
+            assert list(operation["requestBody"]["content"]) == ["application/json"], name
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            expected.add("404")
+        assert expected <= set(responses), name
+        for status in expected - {"400", "409", "413"}:
+            content = responses[status]["content"]["application/json"]["schema"]
+            assert content == {"$ref": error_ref}, (name, status)
+
+
 def test_429_when_throttled(api_client, monkeypatch):
     monkeypatch.setattr(
         AuthRateThrottle, "THROTTLE_RATES", {**AuthRateThrottle.THROTTLE_RATES, "auth": "1/min"}

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiErrorSerializer, error_body
+from config.api import ApiErrorSerializer, error_body, query_int
 
 from .. import commit, history, permissions, selectors, services
 from ..filters import DocumentFilter
@@ -509,8 +509,8 @@ class DocumentChatListApi(CollaborationApi):
     )
     def get(self, request: Request, ref: str) -> Response:
         document = _find_document(request, ref)
-        before = _int_param(request, "before", minimum=1)
-        size = _int_param(request, "page_size", minimum=1, maximum=CHAT_MAX_PAGE_SIZE)
+        before = query_int(request, "before", minimum=1)
+        size = query_int(request, "page_size", minimum=1, maximum=CHAT_MAX_PAGE_SIZE)
         size = size or CHAT_PAGE_SIZE
         messages = ChatMessage.objects.filter(document=document).select_related("user")
         if before is not None:
@@ -531,21 +531,6 @@ class DocumentChatListApi(CollaborationApi):
             "next": next_url,
         }
         return Response(body)
-
-
-def _int_param(
-    request: Request, name: str, *, minimum: int, maximum: int | None = None
-) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise exceptions.ValidationError({name: ["Must be a whole number."]})
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-        raise exceptions.ValidationError({name: [f"Must be {bounds}."]})
-    return value
 
 
 # --- sessions ---------------------------------------------------------------------------------
