@@ -14,11 +14,12 @@ DAPHNE_FLAGS ?= --websocket_timeout -1 --websocket_connect_timeout 10 \
 	--websocket-max-message-size 2097152 --websocket-max-frame-size 2097152 \
 	--application-close-timeout 10
 
-.PHONY: help install run serve migrate seed test test-fast lint format check-migrations schemathesis clean \
+.PHONY: help install run migrate seed test lint format check-migrations clean \
 	browser-deps js-deps js-build js-test
 
 help:
 	@echo "make run    - install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
+	@echo "              (with Redis: also a Celery worker and beat, from the Procfile by honcho)"
 	@echo "make test   - the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL to use services)"
 	@echo "make lint   - ruff check + ruff format --check"
 	@echo "make js-build - rebuild static/vendor/ (editor and math bundles, KaTeX) from frontend/ (needs Node; commit the result)"
@@ -40,14 +41,31 @@ migrate: install
 seed: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed
 
+# With Redis, Celery queues tasks for a worker, so `make run` starts the Procfile's web,
+# worker and beat under honcho (one Ctrl-C stops all three; tests/test_deploy.py keeps its
+# daphne flags equal to DAPHNE_FLAGS). Without Redis, Celery runs tasks inline and daphne
+# alone is the whole site. The settings decide, since they also read .env (honcho's own
+# reading of .env is off, `--env /dev/null`: it would override real environment variables).
+CELERY_MODE_PY := import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings"); \
+	from django.conf import settings; print("inline" if settings.CELERY_TASK_ALWAYS_EAGER else "queue")
+
 run: migrate
 	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed --if-empty
-	@echo ""
-	@echo "  Serving on http://$(HOST):$(PORT)/  (WebSocket: ws://$(HOST):$(PORT)/ws/collab/)"
-	@echo "  Database: $${DATABASE_URL:-SQLite (db.sqlite3)}   Redis: $${REDIS_URL:-none (in-memory layer, eager Celery)}"
-	@echo "  Demo logins are listed above (make seed prints them again). Ctrl-C stops."
-	@echo ""
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) config.asgi:application
+	@mode=$$(DEBUG=$${DEBUG:-true} $(BIN)/python -c '$(CELERY_MODE_PY)'); \
+	echo ""; \
+	echo "  Serving on http://$(HOST):$(PORT)/  (WebSocket: ws://$(HOST):$(PORT)/ws/collab/)"; \
+	echo "  Database: $${DATABASE_URL:-SQLite (db.sqlite3)}   Redis: $${REDIS_URL:-none (in-memory layer, eager Celery)}"; \
+	if [ "$$mode" = queue ]; then \
+		echo "  Processes: web (daphne), worker and beat (Celery), from the Procfile by honcho"; \
+	fi; \
+	echo "  Demo logins are listed above (make seed prints them again). Ctrl-C stops."; \
+	echo ""; \
+	if [ "$$mode" = queue ]; then \
+		exec env DEBUG=$${DEBUG:-true} HOST=$(HOST) PYTHONUNBUFFERED=1 PATH="$(abspath $(BIN)):$$PATH" \
+			$(BIN)/honcho start --procfile Procfile --env /dev/null --port $(PORT); \
+	fi; \
+	set -x; \
+	exec env DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) config.asgi:application
 
 test: install browser-deps js-deps
 	@$(MAKE) --no-print-directory js-test

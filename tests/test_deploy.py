@@ -4,6 +4,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,64 @@ def test_dockerfile_runs_daphne_with_the_makefile_flags():
     assert cmd[:5] == ["daphne", "-b", "0.0.0.0", "-p", "8000"]
     assert cmd[-1] == "config.asgi:application"
     assert cmd[5:-1] == [*flags, "--proxy-headers"], "Dockerfile CMD and DAPHNE_FLAGS differ"
+
+
+def procfile_commands() -> dict[str, list[str]]:
+    """The Procfile's process types and their commands, split as the shell splits them."""
+    commands = {}
+    for line in _read("Procfile").splitlines():
+        match = re.match(r"^([A-Za-z0-9_-]+):\s*(.+)$", line)  # honcho's own pattern
+        if match:
+            commands[match[1]] = shlex.split(match[2])
+    return commands
+
+
+def test_procfile_runs_daphne_with_the_makefile_flags():
+    web = procfile_commands()["web"]
+    assert web[:5] == ["daphne", "-b", "${HOST:-127.0.0.1}", "-p", "${PORT:-8000}"]
+    assert web[-1] == "config.asgi:application"
+    assert web[5:-1] == _makefile_daphne_flags(), "Procfile web and DAPHNE_FLAGS differ"
+
+
+def test_procfile_runs_one_worker_and_one_beat_with_an_ignored_schedule():
+    commands = procfile_commands()
+    assert list(commands) == ["web", "worker", "beat"]  # web first: honcho gives it PORT
+    worker = commands["worker"]
+    assert worker[:4] == ["celery", "-A", "config", "worker"]
+    assert worker[worker.index("--concurrency") + 1] == "2"
+    beat = commands["beat"]
+    celery = beat[beat.index("celery") :]
+    assert celery[:4] == ["celery", "-A", "config", "beat"]
+    schedule = celery[celery.index("--schedule") + 1]
+    assert beat[:4] == ["mkdir", "-p", str(Path(schedule).parent), "&&"]
+    # beat's state (a shelve: several files next to this name) must never be committed.
+    for path in (schedule, f"{schedule}.db", f"{schedule}.dat"):
+        ignored = subprocess.run(
+            ["git", "check-ignore", "--quiet", "--no-index", path], cwd=BASE_DIR, check=False
+        )
+        assert ignored.returncode == 0, f"{path} is not ignored by git"
+
+
+def test_make_run_starts_the_procfile_with_honcho_when_celery_queues():
+    text = _read("Makefile").replace("\\\n", " ")
+    recipe = text.split("\nrun: migrate\n", 1)[1].split("\n\n", 1)[0]
+    assert "manage.py seed --if-empty" in recipe
+    assert '[ "$$mode" = queue ]' in recipe
+    assert "CELERY_TASK_ALWAYS_EAGER" in text  # the settings decide, .env included
+    honcho = shlex.split(re.search(r"\$\(BIN\)/honcho start[^;]*", recipe)[0])
+    assert honcho[1:] == [
+        "start",
+        "--procfile",
+        "Procfile",
+        "--env",
+        "/dev/null",
+        "--port",
+        "$(PORT)",
+    ]
+    assert "HOST=$(HOST)" in recipe and "PYTHONUNBUFFERED=1" in recipe
+    # Without Redis: one daphne process, as before.
+    assert "$(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) config.asgi:application" in recipe
+    assert re.search(r"^honcho==[\d.]+", _read("requirements-dev.txt"), re.MULTILINE)
 
 
 def test_dockerfile_runs_as_a_non_root_user_with_a_healthcheck():

@@ -19,6 +19,9 @@ LEARNAI_METRICS = (
     "learnai_operations_committed_total",
     "learnai_commit_batch_size",
     "learnai_login_lockouts_total",
+    "learnai_celery_queue_length",
+    "learnai_celery_tasks_total",
+    "learnai_celery_worker_heartbeat_age_seconds",
 )
 
 
@@ -32,7 +35,7 @@ def test_healthz_is_ok_json(client):
 
 
 @pytest.mark.django_db
-def test_readyz_ok_when_the_database_answers(client):
+def test_readyz_ok_when_the_database_answers(client, worker_seen):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     body = response.json()
