@@ -33,7 +33,9 @@ SOURCE_LABELS = {
     "socket": "live editor",
     "api": "API",
     "restore": "restore",
-    "merge": "merge",
+    "merge": "merged proposal",
+    "suggestion": "accepted suggestion",
+    "system": "demo or import",
 }
 
 

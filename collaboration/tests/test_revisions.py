@@ -115,9 +115,9 @@ def test_after_a_crash_the_catch_up_pass_delivers_from_the_log(recorder, monkeyp
     assert recorder.events == []
     monkeypatch.undo()
     # Celery beat runs the catch-up pass every minute (also a web process's watchdog).
-    assert tasks.deliver_revisions_task.delay().get() == 5
+    assert tasks.deliver_revisions_task.apply().get() == 5
     assert recorder.seen(document.pk) == [1, 2, 3, 4, 5]
-    assert tasks.deliver_revisions_task.delay().get() == 0
+    assert tasks.deliver_revisions_task.apply().get() == 0
 
 
 def test_a_receiver_registered_later_starts_with_the_next_revision():
