@@ -35,6 +35,7 @@ __all__ = [
     "content_at",
     "diff",
     "minimal_operation",
+    "operation_between_pieces",
     "revision_list",
 ]
 
@@ -203,20 +204,28 @@ def minimal_operation(old: str, new: str) -> list[ot.Op]:
     old_lines = old_mid.splitlines(keepends=True)
     new_lines = new_mid.splitlines(keepends=True)
     if old_lines and new_lines and max(len(old_lines), len(new_lines)) <= MAX_DIFF_LINES:
-        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            old_len = sum(len(line) for line in old_lines[i1:i2])
-            if tag == "equal":
-                ops.append(old_len)
-                continue
-            if j2 > j1:
-                ops.append("".join(new_lines[j1:j2]))
-            if old_len:
-                ops.append(-old_len)
+        ops.extend(operation_between_pieces(old_lines, new_lines))
     else:
         ops.extend([new_mid, -len(old_mid)])
     ops.append(suffix)
     return ot.normalize(ops)
+
+
+def operation_between_pieces(old: list[str], new: list[str]) -> list[ot.Op]:
+    """An operation turning "".join(old) into "".join(new), keeping the pieces they share
+    (lines for a restore, words for finer edits) as retains. Not normalised."""
+    ops: list[ot.Op] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_length = sum(len(piece) for piece in old[i1:i2])
+        if tag == "equal":
+            ops.append(old_length)
+            continue
+        if j2 > j1:
+            ops.append("".join(new[j1:j2]))
+        if old_length:
+            ops.append(-old_length)
+    return ops
 
 
 def _diff_lines(old: str, new: str) -> list[DiffLine]:

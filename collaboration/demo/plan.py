@@ -14,13 +14,13 @@ No database here: `manage.py seed` plays a plan through the real services.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeAlias
 
 from collaboration import ot
+from collaboration.history import operation_between_pieces
 
 
 class ScriptError(ValueError):
@@ -144,20 +144,7 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 def _token_ops(before: str, after: str) -> list[ot.Op]:
     """An operation turning `before` into `after` that keeps the tokens they share."""
-    old = _TOKEN.findall(before)
-    new = _TOKEN.findall(after)
-    ops: list[ot.Op] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        old_length = sum(len(token) for token in old[i1:i2])
-        if tag == "equal":
-            ops.append(old_length)
-            continue
-        if j2 > j1:
-            ops.append("".join(new[j1:j2]))
-        if old_length:
-            ops.append(-old_length)
-    return ops
+    return operation_between_pieces(_TOKEN.findall(before), _TOKEN.findall(after))
 
 
 def _edit_ops(text: str, edit: Edit) -> list[ot.Op]:
