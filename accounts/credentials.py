@@ -14,18 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from django.contrib.auth import get_user_model
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken
 
+from .authentication import StampedJWTAuthentication
 from .services import ApiKeyRejected, api_key_authenticate
-from .tokens import token_stamp_valid
 
 if TYPE_CHECKING:
     from .models import User
 
 API_KEY_PREFIX = "Api-Key "
+_JWT = StampedJWTAuthentication()
 
 
 @dataclass(frozen=True)
@@ -37,25 +36,23 @@ class Credential:
 
 
 def credential_from_token(token: str) -> tuple[User, Credential] | None:
-    """The user and credential of a JWT access token or an API key, or None if refused."""
+    """The user and credential of a JWT access token or an API key, or None if refused.
+
+    The same checks as the REST API's (accounts.authentication), so a token a request
+    would be refused with never opens a socket.
+    """
     if token.startswith(API_KEY_PREFIX):
         token = token[len(API_KEY_PREFIX) :]
     if token.startswith("lai_"):
         try:
-            api_key = api_key_authenticate(raw_key=token)
+            api_key = api_key_authenticate(raw_key=token)  # refuses disabled and suspended
         except ApiKeyRejected:
             return None
         user = api_key.user
-        if not user.may_sign_in:
-            return None
         return user, Credential("api_key", user.pk, user.credential_stamp, api_key.pk)
     try:
-        access = AccessToken(token)
-    except TokenError:
-        return None
-    user_id = access.get(api_settings.USER_ID_CLAIM)
-    user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
-    if user is None or not user.may_sign_in or not token_stamp_valid(access, user):
+        user = _JWT.get_user(_JWT.get_validated_token(token.encode()))
+    except (InvalidToken, AuthenticationFailed):
         return None
     return user, Credential("jwt", user.pk, user.credential_stamp)
 

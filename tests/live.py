@@ -46,11 +46,10 @@ class LiveSocket:
 
     async def _read(self) -> None:
         try:
-            async for message in self.ws:
-                self.frames.append(json.loads(message))
-                self.arrived.set()
-        except ConnectionClosed:
-            pass
+            with contextlib.suppress(ConnectionClosed):  # an abrupt close ends the reading
+                async for message in self.ws:
+                    self.frames.append(json.loads(message))
+                    self.arrived.set()
         finally:
             self.close_code = self.ws.close_code
             self.arrived.set()

@@ -28,7 +28,7 @@ from .. import selectors, services
 from ..models import Document, Room
 from ..realtime import wire
 from ..realtime.db import run_db
-from ..realtime.presence import public_user, user_color
+from ..realtime.presence import presence_frame, user_color
 from ..realtime.registry import Registry
 from ..realtime.sockets import SocketHandle
 from .limits import TokenBucket, is_int, op_id_of
@@ -384,12 +384,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         handle.finish_loading(topic, user_backlog)
         await registry.relay(
             join.document_id,
-            {
-                "type": "presence",
-                "event": "join",
-                "user": public_user(handle.presence_info()),
-                "participants": participants,
-            },
+            presence_frame("join", handle.presence_info(), participants),
             exclude=self.conn_id,
         )
 

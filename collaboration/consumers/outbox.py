@@ -27,8 +27,8 @@ from ..realtime import wire
 logger = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 20_000
-# A code point takes at most 6 bytes inside a JSON string (\uXXXX escapes), plus room
-# for the part's own fields.
+# Inside a JSON string a code point takes at most 6 bytes (a control character is
+# escaped as backslash, "u" and four hex digits), plus room for the part's own fields.
 PART_BYTES_PER_CHAR = 6
 PART_OVERHEAD = 200
 

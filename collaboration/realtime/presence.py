@@ -34,6 +34,16 @@ def public_user(info: dict) -> dict:
     return {"user_id": info["user_id"], "username": info["username"], "color": info["color"]}
 
 
+def presence_frame(event: str, info: dict, participants: list[dict]) -> dict:
+    """The protocol's `presence` frame: someone joined or left, and who is there now."""
+    return {
+        "type": "presence",
+        "event": event,
+        "user": public_user(info),
+        "participants": participants,
+    }
+
+
 def one_per_user(infos: list[dict]) -> list[dict]:
     """Participants as the protocol lists them: once per user, by name."""
     seen: dict[int, dict] = {}

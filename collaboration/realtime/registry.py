@@ -25,7 +25,7 @@ from .bus import Bus, LocalBus, RedisBus
 from .committer import Committer
 from .db import run_db
 from .hub import GAP_WAIT_SECONDS, DocumentHub
-from .presence import LocalPresence, Presence, RedisPresence, one_per_user, public_user
+from .presence import LocalPresence, Presence, RedisPresence, one_per_user, presence_frame
 from .sockets import SocketHandle
 from .topics import Topics
 
@@ -128,12 +128,7 @@ class Registry:
             if all(p["user_id"] != handle.user_id for p in participants):
                 await self.relay(
                     hub.document_id,
-                    {
-                        "type": "presence",
-                        "event": "leave",
-                        "user": public_user(handle.presence_info()),
-                        "participants": participants,
-                    },
+                    presence_frame("leave", handle.presence_info(), participants),
                 )
         finally:
             await self.release(hub)
@@ -368,12 +363,7 @@ class Registry:
                 present.add(info["user_id"])
                 await self.relay(
                     document_id,
-                    {
-                        "type": "presence",
-                        "event": "leave",
-                        "user": public_user(info),
-                        "participants": participants,
-                    },
+                    presence_frame("leave", info, participants),
                 )
         session_conns = [h.conn_id for hub in self.hubs.values() for h in hub.sockets.values()]
         if session_conns:
