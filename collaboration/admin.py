@@ -1,7 +1,7 @@
 """Admin for documents, their log, sessions and chat.
 
 A document's text and its operation log are written only by the commit path
-(collaboration/commit.py), which keeps the text, the revision and the log in step.
+(collaboration/commit/), which keeps the text, the revision and the log in step.
 The admin therefore shows them read-only; new documents are created by
 services.document_create so they start with their revision-0 snapshot. Changes to who
 may read or edit (visibility, edit policy, owner, members, deletion) go through

@@ -347,7 +347,7 @@ SNAPSHOT_EVERY = env.int("SNAPSHOT_EVERY", default=100)
 OPERATION_RETENTION = env.int("OPERATION_RETENTION", default=0)  # 0 keeps every operation
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
 # On PostgreSQL, socket edits are stored in one round trip when the process holds the
-# document's latest revision (collaboration/commit.py); off: always under the row lock.
+# document's latest revision (collaboration/commit/fast.py); off: always under the row lock.
 COMMIT_FAST_PATH = env.bool("COMMIT_FAST_PATH", default=True)
 # How often each server process compares the access versions of what its sockets were
 # allowed with the database, so a revoked right reaches an open socket even if the bus

@@ -1,4 +1,4 @@
-"""The one-round-trip commit checks access versions (collaboration/commit.py, PostgreSQL only).
+"""The one-round-trip commit checks access versions (collaboration/commit/fast.py, PostgreSQL only).
 
 Same function as migration 0004, plus `p_access`: the document access version and the
 (user id, user access version) pairs the batch's rights were decided on. If any of them

@@ -4,7 +4,7 @@ Socket frames, REST requests, restores, and next proposal merges and suggestions
 become a `commit.PendingOperation` here (`pending_edit`, `pending_from_frame`): the
 client_op_id and base revision rules, the shape of the edit, the source (a closed set),
 the author credited and the actor whose right is checked, and the access versions that
-right was decided on. The commit path (`commit.py`) then applies the same transform,
+right was decided on. The commit path (`collaboration.commit`) then applies the same transform,
 size and NUL rules to all of them. Socket edits are committed in batches by the
 socket's hub; everything else goes through `document_apply_operation` and its kin, one
 edit at a time, under the document's row lock.
