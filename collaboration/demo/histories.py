@@ -9,7 +9,7 @@ checks that every one of them fits.
 
 from __future__ import annotations
 
-from .pages import GRADIENT_DESCENT
+from .pages import page_text
 from .plan import AddSection, Chat, Edit, Restore, Timeline, ago
 
 
@@ -19,7 +19,9 @@ def _from(text: str, start: str, end: str) -> str:
     return text[first : text.index(end, first)]
 
 
-LR_SCHEDULES = _from(GRADIENT_DESCENT, "- **Warm-up**", "\n## Practical advice")
+LR_SCHEDULES = _from(
+    page_text("gradient-descent-and-optimisers"), "- **Warm-up**", "\n## Practical advice"
+)
 
 ATTENTION_HISTORY = Timeline(
     created=ago(12, 2),
