@@ -107,7 +107,7 @@ class DocumentHub:
         if self.state is None and content is not None and not self.committing:
             self.state = commit_module.DocumentState(self.document_id, revision, content)
             self._advance_state()
-        self._catch_up(handle)
+        self.catch_up(handle)
 
     # --- ordered delivery ---------------------------------------------------------------
     def receive(self, frames: list[dict]) -> None:
@@ -190,7 +190,7 @@ class DocumentHub:
         if handle.delivered is None or rev <= handle.delivered:
             return
         if rev > handle.delivered + 1:
-            self._catch_up(handle)  # sends this revision too, when the log has the gap
+            self.catch_up(handle)  # sends this revision too, when the log has the gap
             return
         self._send_one(handle, rev, frame, text, origin)
         if handle.waiting_acks:
@@ -208,7 +208,7 @@ class DocumentHub:
         handle.delivered = rev
         _EDITS_OUT.inc()
 
-    def _catch_up(self, handle: SocketHandle) -> None:
+    def catch_up(self, handle: SocketHandle) -> None:
         """Sends a socket what the hub log has after the socket's revision."""
         if handle.delivered is None or self.revision is None:
             return
@@ -222,9 +222,6 @@ class DocumentHub:
             if rev == handle.delivered + 1:
                 self._send_one(handle, rev, frame, text, origin)
         self._flush_waiting_acks(handle)
-
-    def catch_up(self, handle: SocketHandle) -> None:
-        self._catch_up(handle)
 
     def _flush_waiting_acks(self, handle: SocketHandle) -> None:
         for rev in sorted(r for r in handle.waiting_acks if r <= (handle.delivered or -1)):
