@@ -522,9 +522,9 @@ describe("CollabClient: large frames", () => {
     const [p0, p1, p2] = conn.toClientQueue;
     conn.toClientQueue.splice(0, 3, p0, p2, p1);
     env.network.run(["down", conn]);
-    assert.notEqual(client.parts, null, "part 0 is held");
+    assert.equal(client.frameParts.pending, true, "part 0 is held");
     env.network.run(["down", conn]); // part 2 where part 1 belongs
-    assert.equal(client.parts, null, "the partial frame is gone");
+    assert.equal(client.frameParts.pending, false, "the partial frame is gone");
     assert.equal(client.status, "connecting", "dropped, reconnecting");
     assert.equal(client.live, false);
     assert.equal(client.testDoc.text, "hello", "nothing of the broken frame applied");
@@ -554,7 +554,7 @@ describe("CollabClient: large frames", () => {
     for (const frame of bad) {
       const current = env.network.connections.at(-1).socket;
       assert.doesNotThrow(() => current.onmessage({ data: JSON.stringify(frame) }));
-      assert.equal(client.parts, null);
+      assert.equal(client.frameParts.pending, false);
       assert.notEqual(client.status, "connected", JSON.stringify(frame));
       env.clock.advance(20000);
       env.network.deliverAll();
@@ -565,7 +565,7 @@ describe("CollabClient: large frames", () => {
     const [first] = splitFrame(JSON.stringify({ type: "pong" }), 2);
     current.onmessage({ data: first });
     current.onmessage({ data: JSON.stringify({ type: "pong" }) });
-    assert.equal(client.parts, null);
+    assert.equal(client.frameParts.pending, false);
     assert.equal(client.status, "reconnecting");
     assert.equal(client.socket, null, "dropped");
     assert.notEqual(socket, current);
@@ -580,7 +580,7 @@ describe("CollabClient: large frames", () => {
     const seen = record(client, "chat");
     conn.socket.onmessage({ data: first });
     env.network.cut(conn);
-    assert.equal(client.parts, null);
+    assert.equal(client.frameParts.pending, false);
     env.clock.advance(20000);
     env.network.deliverAll();
     const fresh = env.network.connections.at(-1).socket;
