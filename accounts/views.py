@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from collaboration import selectors as document_selectors
+from config import panels
 
 from . import services
 from .forms import LoginForm, ProfileForm, SignupForm
@@ -129,6 +130,7 @@ def profile(request, username: str):
             "recently_edited": document_selectors.document_list_recently_edited_by(
                 person=person, viewer=viewer
             ),
+            "panels": panels.for_page("profile", request, person),
         },
     )
 

@@ -16,6 +16,8 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from config import panels
+
 from . import permissions, selectors
 from .markdown import render_document
 from .reads import document_read_record
@@ -73,6 +75,7 @@ def document(request, slug: str):
             "edit_url": _path_if_routed(f"{doc_url}edit/", f"{doc_url}edit"),
             "history_url": _path_if_routed(f"{doc_url}history/", f"{doc_url}history"),
             "editing_now": presence.participants_now(doc.pk),
+            "panels": panels.for_page("document", request, doc),
         },
     )
 
@@ -114,7 +117,12 @@ def edit(request, slug: str):
     return render(
         request,
         "collaboration/editor.html",
-        {"document": doc, "can_edit": can_edit, "editor_data": editor_data},
+        {
+            "document": doc,
+            "can_edit": can_edit,
+            "editor_data": editor_data,
+            "panels": panels.for_page("editor", request, doc),
+        },
     )
 
 

@@ -1,4 +1,4 @@
-"""Comments, Q&A, votes, study groups, AMAs and chat rooms."""
+"""Comments, Q&A, votes, reputation, badges and moderation (later: study groups, AMAs)."""
 
 from django.apps import AppConfig
 
@@ -7,3 +7,8 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "community"
     verbose_name = "Community"
+
+    def ready(self) -> None:
+        # Hooks into the platform's seams: the post-commit hook (anchors), the document
+        # topic's backlog, page panels. Each concern's module registers its own.
+        from . import hooks  # noqa: F401

@@ -190,6 +190,8 @@ def exception_handler(exc, context):
             if wait is not None
             else "Too many requests. Try again later."
         )
+    # Anything else an exception wants clients to know (`threshold` of a refused right...).
+    extra.update(getattr(exc, "extra", None) or {})
     if "retry_after" in extra:
         # DRF writes "%d" of the raw wait, which says 0 for half a second.
         response["Retry-After"] = str(extra["retry_after"])

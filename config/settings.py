@@ -359,6 +359,23 @@ WS_MAX_SEND_BYTES = env.int("WS_MAX_SEND_BYTES", default=1024 * 1024)
 # Extra receivers of the post-commit hook, by dotted path (collaboration/revisions.py).
 REVISION_RECEIVERS = env.list("REVISION_RECEIVERS", default=[])
 
+# --- Community: reputation and privileges (Stack Overflow's rules as the reference) ------
+# Reputation a new account starts with; User.reputation = this + the sum of its ledger.
+REPUTATION_START = env.int("REPUTATION_START", default=1)
+REPUTATION_QUESTION_UPVOTED = env.int("REPUTATION_QUESTION_UPVOTED", default=10)
+REPUTATION_ANSWER_UPVOTED = env.int("REPUTATION_ANSWER_UPVOTED", default=10)
+REPUTATION_DOWNVOTED = env.int("REPUTATION_DOWNVOTED", default=-2)
+REPUTATION_DOWNVOTE_CAST = env.int("REPUTATION_DOWNVOTE_CAST", default=-1)
+REPUTATION_ANSWER_ACCEPTED = env.int("REPUTATION_ANSWER_ACCEPTED", default=15)
+REPUTATION_ACCEPTED_ANSWER = env.int("REPUTATION_ACCEPTED_ANSWER", default=2)
+REPUTATION_DAILY_VOTE_CAP = env.int("REPUTATION_DAILY_VOTE_CAP", default=200)
+# The reputation each right needs; moderators and experts have them regardless.
+PRIVILEGE_DOWNVOTE = env.int("PRIVILEGE_DOWNVOTE", default=50)
+PRIVILEGE_EDIT_OTHERS = env.int("PRIVILEGE_EDIT_OTHERS", default=1000)
+PRIVILEGE_CLOSE = env.int("PRIVILEGE_CLOSE", default=2000)
+# Spam flags that hide a post until a moderator decides.
+SPAM_FLAGS_TO_HIDE = env.int("SPAM_FLAGS_TO_HIDE", default=3)
+
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG or TESTING else "json")

@@ -5,8 +5,9 @@ or the `*_on_commit` helpers here), so nobody hears of a change that was rolled 
 
 - `revisions_committed`: revisions committed outside the socket path (REST, restores,
   merges). Sockets that miss the message still catch up from the operation log.
-- `to_user` / `to_room`: a frame for every socket of a user (every open tab) or every
-  socket subscribed to a room, on every server process. Frames carry `type` and an
+- `to_user` / `to_room` / `to_document`: a frame for every socket of a user (every open
+  tab), every socket subscribed to a room, or every socket joined or subscribed to a
+  document, on every server process. Frames carry `type` and an
   integer `id`; `topic` is added here. For "nothing lost across reconnect", publish a
   topic's frames in the order of their ids and register a backlog reader
   (`realtime.topics.register_backlog`).
@@ -81,6 +82,16 @@ def to_user(user_id: int, frame: dict[str, Any]) -> None:
 def to_room(room_id: int, frame: dict[str, Any]) -> None:
     """A frame for every socket subscribed to the room (room messages, ...)."""
     _publish(wire.ROOM, room_id, {"k": "topic", "frame": _topic_frame(wire.ROOM, room_id, frame)})
+
+
+def to_document(document_id: int, frame: dict[str, Any]) -> None:
+    """A frame on the document's topic (`doc:<id>`: comment activity, ...): every socket
+    joined to the document and every socket that subscribed to it (document pages)."""
+    _publish(
+        wire.DOCUMENT,
+        document_id,
+        {"k": "topic", "frame": _topic_frame(wire.DOCUMENT, document_id, frame)},
+    )
 
 
 def access_changed(

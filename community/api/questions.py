@@ -1,0 +1,3 @@
+"""API routes of this concern (filled in by its issue work)."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Community reads, one module per concern."""

@@ -1,0 +1,3 @@
+"""Pages of this concern (filled in by its issue work)."""
+
+PAGES: list = []
