@@ -34,8 +34,9 @@ _backlogs: dict[str, BacklogReader] = {
 
 def register_backlog(kind: str, reader: BacklogReader) -> None:
     """Lets clients resume a topic kind from the last id they saw (e.g. notifications on
-    the "user" topic). The reader runs in a database thread."""
-    if kind not in (wire.USER, wire.ROOM):
+    the "user" topic, comment activity on a document's). The reader runs in a database
+    thread."""
+    if kind not in (wire.USER, wire.ROOM, wire.DOCUMENT):
         raise ValueError(f"unknown topic kind {kind!r}")
     _backlogs[kind] = reader
 
