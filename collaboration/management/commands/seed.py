@@ -27,9 +27,11 @@ from django.utils import timezone
 from accounts.roles import Role
 from accounts.services import user_set_role
 from collaboration import services
+from collaboration.demo import demo_seeded
 from collaboration.demo.histories import HISTORIES
 from collaboration.demo.pages import DEMO_DOCUMENTS, DemoDocument
 from collaboration.demo.plan import PlannedChat, plan
+from collaboration.demo.users import DEMO_USERS
 from collaboration.models import (
     ChatMessage,
     Document,
@@ -55,43 +57,6 @@ DEMO_USERS_JOINED = timedelta(days=30)
 def demo_password(role: str) -> str:
     return f"learnai-demo-{role}"
 
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: str
-    full_name: str
-    reputation: int
-    expertise: tuple[str, ...]
-    bio: str
-
-
-DEMO_USERS = (
-    DemoUser(
-        "lena", Role.LEARNER, "Lena Fischer", 12, ("deep-learning",),
-        "Biology student teaching herself machine learning, one notebook at a time.",
-    ),
-    DemoUser(
-        "carlos", Role.CONTRIBUTOR, "Carlos Mendes", 140, ("optimization", "deep-learning"),
-        "Backend developer moving into ML engineering. Likes clear diagrams and tested code.",
-    ),
-    DemoUser(
-        "rui", Role.REVIEWER, "Rui Tanaka", 420, ("computer-vision", "deep-learning"),
-        "Computer-vision engineer. Reviews for correctness first, then for clarity.",
-    ),
-    DemoUser(
-        "eve", Role.EXPERT, "Eve Okafor", 1250, ("transformers", "attention", "nlp"),
-        "NLP researcher. Has trained more transformers than she would like to admit.",
-    ),
-    DemoUser(
-        "mo", Role.MODERATOR, "Mo Haddad", 800, ("reinforcement-learning", "probability"),
-        "Keeps discussions kind and on topic. Studies reinforcement learning on weekends.",
-    ),
-    DemoUser(
-        "admin", Role.ADMIN, "Site Admin", 50, (),
-        "Runs this demo instance.",
-    ),
-)  # fmt: skip
 
 TAGS = {
     "deep-learning": ("Deep learning", "Neural networks with many layers, and how to train them."),
@@ -256,6 +221,15 @@ class Command(BaseCommand):
             users, created_users = self._seed_users(User, now=now)
             tags = self._seed_tags()
             seeded = self._seed_documents(users=users, now=now)
+            demo_seeded.send(
+                sender=self.__class__,
+                users=users,
+                documents={
+                    doc.slug: doc
+                    for doc in Document.objects.filter(slug__in=[d.slug for d in DEMO_DOCUMENTS])
+                },
+                now=now,
+            )
         refresh_search_index()  # index the new pages now rather than at the first search
 
         revisions = sum(len(s.revision_times) for s in seeded)
@@ -278,7 +252,6 @@ class Command(BaseCommand):
                 defaults={
                     "email": f"{spec.username}@{DEMO_EMAIL_DOMAIN}",
                     "full_name": spec.full_name,
-                    "reputation": spec.reputation,
                     "expertise_areas": list(spec.expertise),
                     "bio": spec.bio,
                 },
