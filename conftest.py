@@ -1,10 +1,14 @@
 """Fixtures shared by every app's tests."""
 
+import time
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from collaboration import revisions
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +23,32 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _a_delivery_is_running() -> bool:
+    """Another connection to this test database holds the post-commit hook's cursors."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_locks WHERE pid <> pg_backend_pid()"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND relation = 'collaboration_revisioncursor'::regclass LIMIT 1"
+        )
+        return cursor.fetchone() is not None
+
+
+@pytest.fixture
+def hook_deliveries_settled():
+    """Server processes deliver each commit to the post-commit hook's receivers (comment
+    anchors) just after it. On PostgreSQL, pytest-django's flush (one TRUNCATE of every
+    table) deadlocks with a delivery still under way, so wait for those to end first."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if revisions.deliver_pending() == 0 and not _a_delivery_is_running():
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture

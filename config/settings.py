@@ -280,6 +280,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.roles.Role",
         "MemberRoleEnum": "collaboration.models.MemberRole",
+        "ReputationReasonEnum": "community.models.ReputationReason",
+        "FlagReasonEnum": "community.models.FlagReason",
+        "CloseReasonEnum": "community.models.CloseReason",
+        "FlagStatusEnum": "community.models.FlagStatus",
+        "CommentStatusEnum": "community.models.CommentStatus",
+        "CommentTypeEnum": "community.models.CommentType",
+        "TargetTypeEnum": "community.models.TargetType",
     },
 }
 

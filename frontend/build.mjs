@@ -1,6 +1,7 @@
 // Builds the front-end assets (`npm run build`):
 //   static/vendor/editor.bundle.js  the live editor (frontend/editor.js)
 //   static/vendor/math.bundle.js    KaTeX math rendering for document pages (frontend/math.js)
+//   static/vendor/comments.bundle.js  comments on document pages (frontend/document-comments.js)
 //   static/vendor/katex/            KaTeX's stylesheet and its woff2 fonts (woff/ttf dropped)
 //
 // The outputs are committed, so serving the site (`make run`) needs no Node. Rebuild and
@@ -76,6 +77,20 @@ report(
     },
   }),
   mathOut,
+);
+
+// --- comments on document pages: threads, highlights, "Comment" on a selection, live ---
+const commentsOut = join(vendor, "comments.bundle.js");
+report(
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, "frontend", "document-comments.js")],
+    outfile: commentsOut,
+    banner: {
+      js: "/* LearnAI document comments. Built from frontend/ by `npm run build`; do not edit by hand. */",
+    },
+  }),
+  commentsOut,
 );
 
 // --- KaTeX's stylesheet and fonts: woff2 only (every browser we target reads it) ---

@@ -15,7 +15,7 @@
 // It also speaks this project's extensions (docs/realtime-protocol.md): large frames come
 // as `frame_part`s and are joined (connection.js); rights may change while the socket is open
 // (`access_changed`, or an `error` with a `reason` followed by close 4403); frames of the
-// user's and rooms' topics are passed on as "topic" events.
+// user's, rooms' and the document's topics are passed on as "topic" events.
 
 import { EditSync } from "./edit-sync.js";
 
@@ -40,8 +40,15 @@ export const ACCESS_LOST_REASONS = new Set([
   "document_deleted",
 ]);
 
-// Frames of a user's or a room's topic: no state here, the page decides what to show.
-const TOPIC_FRAMES = new Set(["notification", "room_message", "subscribed", "unsubscribed"]);
+// Frames of a topic (the user's, a room's, the document's: comment activity): no state
+// here, the page decides what to show.
+const TOPIC_FRAMES = new Set([
+  "notification",
+  "room_message",
+  "comment",
+  "subscribed",
+  "unsubscribed",
+]);
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
@@ -62,9 +69,12 @@ export class CollabClient extends EditSync {
    * @param {() => boolean} [options.isOnline]
    * @param {{setTimeout: Function, clearTimeout: Function, now: () => number}} [options.timers]
    * @param {() => number} [options.random]
+   * @param {() => object} [options.authenticateExtras]  more fields for each authenticate
+   *   frame (e.g. `doc_since`, to resume the document's topic after a reconnect)
    */
   constructor(options) {
     super(options); // the socket's options (connection.js) and the edits' (edit-sync.js)
+    this.authenticateExtras = options.authenticateExtras ?? (() => ({}));
     this.canEdit = options.canEdit ?? true;
     // The server's latest word on this user's rights: an `access_changed`, or the `error`
     // that came before it closed the socket for good (then accessLost is true).
@@ -92,7 +102,8 @@ export class CollabClient extends EditSync {
   // --- the socket -----------------------------------------------------------------------
 
   onOpen() {
-    const frame = { type: "authenticate", document_id: this.documentId };
+    const frame = { ...this.authenticateExtras(), type: "authenticate" };
+    frame.document_id = this.documentId;
     frame.revision = this.revision;
     frame.frame_parts = true; // a whole document may not fit in one message
     this.sendFrame(frame);
@@ -271,7 +282,7 @@ export class CollabClient extends EditSync {
         return;
       }
     }
-    if (!id && frame.room === undefined) {
+    if (!id && frame.room === undefined && frame.document === undefined) {
       // Maybe the last word before the server closes the socket (kept for closedForGood).
       this.closingError = {
         code: frame.code,

@@ -334,19 +334,27 @@ export class EditSync extends Connection {
    */
   sendCursor({ anchor, head, line, column }) {
     if (!this.live) return false;
-    let from = Math.min(anchor, head);
-    let to = Math.max(anchor, head);
+    const [from, to] = this.serverRange(Math.min(anchor, head), Math.max(anchor, head));
+    return this.sendFrame({
+      type: "cursor_update",
+      cursor: { line, column, selection_start: from, selection_end: to },
+      revision: this.revision,
+    });
+  }
+
+  /**
+   * A range of my local text (code points) as a range of the server's text at
+   * this.revision: mapped back through my unacknowledged edits (text only I have yet
+   * shrinks to its edge). For cursors, and for comments on a passage.
+   */
+  serverRange(from, to) {
     for (const pending of [this.buffer, this.inflight]) {
       if (!pending) continue;
       const inverse = positionInverse(pending.ops);
       from = transformPosition(from, inverse);
       to = transformPosition(to, inverse);
     }
-    return this.sendFrame({
-      type: "cursor_update",
-      cursor: { line, column, selection_start: from, selection_end: to },
-      revision: this.revision,
-    });
+    return [from, to];
   }
 
   /**

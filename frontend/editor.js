@@ -12,6 +12,9 @@
 //                       gone banners
 //   offline.js          the storage slot of this tab, network and page lifecycle events,
 //                       the note about restored edits
+//   editor-comments.js  comment threads: highlighted passages, the panel beside the text
+//                       (#comments-pane, when the community app adds it), "Comment" on a
+//                       selection, live through the document's topic
 //
 // Bundled by frontend/build.mjs into static/vendor/editor.bundle.js. The page passes its
 // data in <script type="application/json" id="editor-data"> (CSP: no inline scripts).
@@ -21,6 +24,7 @@ import { mountChatPanel } from "./chat-panel.js";
 import { CollabClient } from "./client.js";
 import { changesToOps } from "./cm-sync.js";
 import { $ } from "./dom-helpers.js";
+import { editorComments, mountEditorComments } from "./editor-comments.js";
 import { clientDoc, createEditorView, remoteChange } from "./editor-view.js";
 import { mountPreview } from "./markdown-preview.js";
 import {
@@ -50,6 +54,10 @@ async function main() {
   let client = null;
   let presence = null;
   let cursors = null;
+  let liveComments = null;
+  const comments = editorComments();
+  const commentsNode = $("editor-comments-data");
+  const commentsData = commentsNode ? JSON.parse(commentsNode.textContent) : null;
   const host = $("editor");
   // Which storage slot this tab uses is settled before anyone can type.
   const key = await chooseStorageKey(data.documentId, me.id);
@@ -59,7 +67,7 @@ async function main() {
     parent: host,
     root,
     content: data.content,
-    extensions: [remoteCursors],
+    extensions: [remoteCursors, comments.extension],
     onUpdate(update) {
       if (update.docChanged) preview.schedule();
       let local = false;
@@ -85,6 +93,11 @@ async function main() {
     storage,
     storageKey: key,
     isOnline: () => navigator.onLine !== false,
+    // After a reconnect, the comment activity missed meanwhile comes first.
+    authenticateExtras: () => {
+      const since = liveComments?.threads.lastEventId;
+      return Number.isInteger(since) ? { doc_since: since } : {};
+    },
   });
 
   const renderBadge = mountSyncStatus({ client, root, setReadOnly });
@@ -104,8 +117,9 @@ async function main() {
     cursors.sendSoon();
   });
   watchNetworkAndPage(client);
+  liveComments = mountEditorComments({ comments, client, view, root, data: commentsData });
 
-  // Views on phones: Write / Preview / Chat tabs.
+  // Views on phones: Write / Preview / Chat (/ Comments) tabs.
   for (const tab of root.querySelectorAll("[data-show]")) {
     tab.addEventListener("click", () => {
       root.dataset.view = tab.dataset.show;
@@ -127,7 +141,7 @@ async function main() {
   chat.load();
 
   // For the browser tests and for debugging from the console.
-  window.learnaiEditor = { client, view };
+  window.learnaiEditor = { client, view, comments: liveComments };
 }
 
 function registerServiceWorker() {

@@ -35,6 +35,7 @@ from accounts.tests.factories import UserFactory
 from collaboration import services
 from collaboration.models import Visibility
 from collaboration.tests.factories import commit_edit
+from community.services import comments
 from tests.live import access_token
 from tests.servers import ROOT, DaphneServer
 
@@ -81,6 +82,10 @@ def _known_objects() -> dict[str, Any]:
         commit_edit(attention, admin, [len(attention.content), line])
     services.document_member_set(document=attention, username=bob.username, role="editor", by=admin)
     services.chat_message_create(document=attention, user=bob, message="What is d_k?")
+    thread = comments.comment_create(
+        user=bob, document_id=attention.pk, content="Why divide by √d_k?", start=0, end=11
+    )
+    reply = comments.comment_reply(user=admin, comment_id=thread.pk, content="To keep it soft.")
     session = services.session_create(document=attention, user=admin)
     api_key, _ = api_key_create(user=admin, name="schemathesis")
     # Separate documents for DELETE, so deleting one does not hide the others.
@@ -94,13 +99,16 @@ def _known_objects() -> dict[str, Any]:
         "user_id": [bob.pk],
         "key_id": [api_key.pk],
         "session_id": [session.pk],
+        "comment_id": [thread.pk, reply.pk],
     }
 
 
 def _config(known: dict[str, Any]) -> str:
     """A schemathesis.toml that draws parameters from `known` some of the time."""
     lines = []
-    for name in ("ref", "doomed_ref", "revision", "username", "user_id", "key_id", "session_id"):
+    names = ("ref", "doomed_ref", "revision", "username", "user_id", "key_id", "session_id",
+             "comment_id")  # fmt: skip
+    for name in names:
         # A JSON array of strings and integers is also a TOML one.
         lines += [f"[dictionaries.{name}]", f"values = {json.dumps(known[name])}", ""]
 
@@ -108,7 +116,8 @@ def _config(known: dict[str, Any]) -> str:
         return f'{{ dictionary = "{dictionary}", probability = {KNOWN_VALUE_PROBABILITY} }}'
 
     lines.append("[parameters]")
-    for parameter in ("ref", "revision", "username", "user_id", "key_id", "session_id"):
+    for parameter in ("ref", "revision", "username", "user_id", "key_id", "session_id",
+                      "comment_id"):  # fmt: skip
         lines.append(f'"path.{parameter}" = {binding(parameter)}')
     lines += [
         f'"query.document" = {binding("ref")}',

@@ -2,9 +2,11 @@
 
 The consumer parses frames and hands the work to services, selectors and the realtime
 platform; it keeps no rule of its own. A socket authenticates first, with or without a
-document: with one it edits, chats and sees who is there; either way it receives its
-user's topic and may subscribe to rooms. Every frame it sends goes through its outbox,
-so the order the platform decides is the order on the wire.
+document: with one it edits, chats, sees who is there and receives the document's topic
+(comment activity); either way it receives its user's topic and may subscribe to rooms
+and to the topics of documents it may read (document pages, which join no document).
+Every frame it sends goes through its outbox, so the order the platform decides is the
+order on the wire.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from config import metrics
 from config.websocket import RawWriter, send_limit
 
 from .. import selectors, services
-from ..models import Document, Room
+from ..models import Document
 from ..realtime import wire
 from ..realtime.db import run_db
 from ..realtime.presence import presence_frame, user_color
@@ -33,6 +35,7 @@ from ..realtime.registry import Registry
 from ..realtime.sockets import SocketHandle
 from .limits import TokenBucket, is_int, op_id_of
 from .outbox import OUTBOX_LIMIT, Flusher
+from .subscriptions import SubscriptionFrames
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +47,9 @@ CLOSE_TOO_SLOW = 4408  # the client did not read its frames fast enough
 CLOSE_TOO_BIG = 1009  # a frame the server cannot send to this client
 MAX_CLIENT_OP_ID = 100
 CURSOR_RATE_PER_SECOND = 60
-MAX_ROOMS_PER_SOCKET = 50
 
 
-class DocumentConsumer(AsyncWebsocketConsumer):
+class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
     """One open socket: a participant on a document, or a user's socket for topics."""
 
     # No channel layer: fan-out goes through the realtime platform's own bus, and a socket
@@ -341,6 +343,13 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         user_backlog, user_complete = await registry.connect(handle, user_since=user_since)
         hub = self.hub = await registry.hub(join.document_id)
         hub.add(handle)
+        doc_since = data.get("doc_since")
+        doc_backlog, doc_complete = await registry.topics.attach(
+            handle,
+            wire.DOCUMENT,
+            join.document_id,
+            doc_since if is_int(doc_since) and doc_since >= 0 else None,
+        )
         # Registered for broadcasts before reading the text, so nothing is missed.
         try:
             joined = await run_db(
@@ -357,6 +366,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
             return
         self.auth_timer.cancel()
         topic = wire.topic_name(wire.USER, user.pk)
+        doc_topic = wire.topic_name(wire.DOCUMENT, join.document_id)
         frame = {
             "type": "authenticated",
             "user": {"id": user.pk, "username": user.username},
@@ -368,8 +378,9 @@ class DocumentConsumer(AsyncWebsocketConsumer):
             "can_edit": join.can_edit,
             "participants": participants,
             "color": handle.color,
-            "topics": [topic],
+            "topics": [topic, doc_topic],
             "user_backlog_complete": user_complete,
+            "doc_backlog_complete": doc_complete,
         }
         if joined["ops_since"] is not None:
             frame["ops_since"] = joined["ops_since"]
@@ -382,6 +393,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):
         metrics.websocket_messages.labels("out", "authenticated").inc()
         hub.joined(handle, joined["revision"], joined["content"])
         handle.finish_loading(topic, user_backlog)
+        handle.finish_loading(doc_topic, doc_backlog)
         await registry.relay(
             join.document_id,
             presence_frame("join", handle.presence_info(), participants),
@@ -524,79 +536,6 @@ class DocumentConsumer(AsyncWebsocketConsumer):
                 "color": self.handle.color,
             },
         )
-
-    # --- rooms ---------------------------------------------------------------------------
-    async def _subscribe(self, data: dict) -> None:
-        room_id = data.get("room")
-        since = data.get("since")
-        if not is_int(room_id) or room_id <= 0:
-            self.send_error("invalid_operation", "room must be a room id (a positive integer)")
-            return
-        if since is not None and (not is_int(since) or since < 0):
-            self.send_error("invalid_operation", "since must be a message id", room=room_id)
-            return
-        if room_id not in self.handle.rooms and len(self.handle.rooms) >= MAX_ROOMS_PER_SOCKET:
-            self.send_error(
-                "rate_limited", f"a socket follows at most {MAX_ROOMS_PER_SOCKET} rooms",
-                room=room_id, retry_after_ms=1000,
-            )  # fmt: skip
-            return
-        found = await run_db(
-            selectors.room_find_readable, room_id=room_id, credential=self.handle.credential
-        )
-        if found is None or self.handle.gone:
-            self.send_error("not_found", "there is no such room", room=room_id)
-            return
-        room, verdict = found
-        if room_id in self.handle.rooms:
-            await self.registry.topics.detach(self.handle, wire.ROOM, room_id)
-        self.handle.rooms[room_id] = verdict.access_version
-        backlog, complete = await self.registry.topics.attach(
-            self.handle, wire.ROOM, room_id, since
-        )
-        topic = wire.topic_name(wire.ROOM, room_id)
-        self.handle.send_text(
-            wire.dumps(
-                {
-                    "type": "subscribed",
-                    "room": room_id,
-                    "topic": topic,
-                    "title": room.title,
-                    "kind": room.kind,
-                    "can_post": verdict.can_post,
-                    "backlog_complete": complete,
-                }
-            )
-        )
-        self.handle.finish_loading(topic, backlog)
-
-    async def _unsubscribe(self, data: dict) -> None:
-        room_id = data.get("room")
-        if not is_int(room_id) or room_id not in self.handle.rooms:
-            self.send_error("not_found", "this socket is not subscribed to that room", room=room_id)
-            return
-        self.registry.leave_room(self.handle, room_id)
-
-    async def _room_message(self, data: dict) -> None:
-        room_id = data.get("room")
-        if not is_int(room_id) or room_id not in self.handle.rooms:
-            self.send_error("not_found", "subscribe to the room first", room=room_id)
-            return
-        if not self._chat_allowed(data):
-            return
-        try:
-            await run_db(
-                services.room_message_post,
-                room_id=room_id,
-                user=self.user,
-                message=data["message"],
-                message_type=data.get("message_type", "text"),
-            )
-        except (ValidationError, services.ActionForbidden) as exc:
-            self._chat_refused(exc, room=room_id)
-        except Room.DoesNotExist:
-            self.send_error("not_found", "there is no such room", room=room_id)
-        # A stored message reaches this socket too, on the room's topic.
 
     async def _ping(self, data: dict) -> None:
         self.send_frame({"type": "pong"})

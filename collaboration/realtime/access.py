@@ -9,7 +9,8 @@ on hold at once and its rights are decided again from the database:
   or may no longer read its document: an `error` frame with code `forbidden`, then the
   socket is closed with 4403; what was held back is dropped;
 - may read but no longer edit (or may edit now): `access_changed` with `can_edit`;
-- may no longer read a room: `unsubscribed` with reason `forbidden` for that room;
+- may no longer read a room, or a document whose topic it follows without having joined
+  it (a document page): `unsubscribed` with reason `forbidden` for that room or document;
 - then what was held back is sent, and queued edits go on under the new versions.
 """
 
@@ -61,6 +62,7 @@ def review_of(handle: SocketHandle) -> selectors.SocketReview:
         credential=handle.credential,
         document_id=handle.document_id,
         room_ids=tuple(handle.rooms),
+        subscribed_document_ids=tuple(handle.documents),
     )
 
 
@@ -139,6 +141,15 @@ class Reviewer:
                 handle.rooms[room_id] = room.access_version
             else:
                 registry.leave_room(handle, room_id, reason="forbidden")
+        for document_id, topic in verdict.documents.items():
+            if document_id not in handle.documents:
+                continue  # unsubscribed meanwhile
+            if topic.can_read:
+                handle.documents[document_id] = topic.access_version
+            else:
+                registry.leave_document(
+                    handle, document_id, reason="forbidden", deleted=not topic.exists
+                )
         handle.release()
         if hub is not None:
             hub.restamp()

@@ -1,8 +1,12 @@
 """The bus between server processes: Redis pub/sub, or nothing at all without Redis.
 
 A process subscribes to the channel of every document, user and room it has sockets
-for. Pub/sub can lose messages (Redis restarts, slow subscribers), so nothing relies on
-it alone: revisions are filled from the operation log, access changes are also polled.
+for. Several parts of a process may need one channel at once (a document's hub and the
+document pages subscribed to its topic share the document's channel), so both buses count
+subscribers per channel: the channel is left only when the last of them leaves.
+
+Pub/sub can lose messages (Redis restarts, slow subscribers), so nothing relies on it
+alone: revisions are filled from the operation log, access changes are also polled.
 """
 
 from __future__ import annotations
@@ -30,19 +34,51 @@ class Listener(Protocol):
     def request_db_check(self) -> None: ...
 
 
+class Subscribers:
+    """How many parts of this process need each channel. `add` is True for the first,
+    `remove` True for the last (only then does the bus talk to Redis)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def add(self, name: str) -> bool:
+        self.counts[name] = self.counts.get(name, 0) + 1
+        return self.counts[name] == 1
+
+    def remove(self, name: str) -> bool:
+        count = self.counts.get(name, 0)
+        if count <= 1:
+            self.counts.pop(name, None)
+            return count == 1
+        self.counts[name] = count - 1
+        return False
+
+    def count(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+    def names(self) -> list[str]:
+        return list(self.counts)
+
+
 class LocalBus:
     """One process, no Redis (development and tests): publishers deliver locally."""
 
     client = None
 
+    def __init__(self) -> None:
+        self.subscribers = Subscribers()  # kept as RedisBus does, so both behave alike
+
     async def start(self) -> None:
         return None
 
     async def subscribe(self, kind: str, object_id: int) -> None:
-        return None
+        self.subscribers.add(wire.channel(kind, object_id))
 
     async def unsubscribe(self, kind: str, object_id: int) -> None:
-        return None
+        self.subscribers.remove(wire.channel(kind, object_id))
+
+    def subscriber_count(self, kind: str, object_id: int) -> int:
+        return self.subscribers.count(wire.channel(kind, object_id))
 
     async def publish(self, kind: str, object_id: int, message: dict) -> None:
         return None  # delivered locally by the publisher; nobody else listens
@@ -63,7 +99,7 @@ class RedisBus:
         )
         self.client = aioredis.Redis(connection_pool=pool)
         self.pubsub = None
-        self.channels: set[str] = set()
+        self.subscribers = Subscribers()
         self.task: asyncio.Task | None = None
         self.connected = asyncio.Event()
 
@@ -81,8 +117,8 @@ class RedisBus:
                 self.connected.set()
                 # Channels opened from here on subscribe by themselves; these are the ones
                 # opened before (or while the line above was waiting for Redis).
-                if self.channels:
-                    await self.pubsub.subscribe(*self.channels)
+                if channels := self.subscribers.names():
+                    await self.pubsub.subscribe(*channels)
                 backoff = 0.1
                 # Messages may have been missed while disconnected: check the database.
                 self.listener.request_db_check()
@@ -124,8 +160,7 @@ class RedisBus:
 
     async def subscribe(self, kind: str, object_id: int) -> None:
         name = wire.channel(kind, object_id)
-        self.channels.add(name)
-        if self.connected.is_set():
+        if self.subscribers.add(name) and self.connected.is_set():
             try:
                 await self.pubsub.subscribe(name)
             except (RedisError, OSError) as exc:  # the listener reconnects and resubscribes
@@ -133,10 +168,12 @@ class RedisBus:
 
     async def unsubscribe(self, kind: str, object_id: int) -> None:
         name = wire.channel(kind, object_id)
-        self.channels.discard(name)
-        if self.connected.is_set():
+        if self.subscribers.remove(name) and self.connected.is_set():
             with contextlib.suppress(RedisError, OSError):
                 await self.pubsub.unsubscribe(name)
+
+    def subscriber_count(self, kind: str, object_id: int) -> int:
+        return self.subscribers.count(wire.channel(kind, object_id))
 
     async def publish(self, kind: str, object_id: int, message: dict) -> None:
         try:

@@ -1,11 +1,12 @@
 """One process's live state: its hubs and sockets, the bus, and the background loops.
 
 There is one `Registry` per event loop (per server process). It routes what the bus
-brings (revisions, relays, topic frames, access changes) to the right sockets, and its
-watchdog keeps them honest when the bus is not: it fills gaps from the operation log,
-notices documents that moved in the database while the bus was silent, polls the access
-versions the sockets' rights were decided on (`ACCESS_POLL_SECONDS`), refreshes presence,
-and has the post-commit hook catch up.
+brings (revisions, relays, topic frames, access changes) to the right sockets (a
+document's topic frames to the sockets joined to it and to those that subscribed to it
+without joining: document pages), and its watchdog keeps them honest when the bus is
+not: it fills gaps from the operation log, notices documents that moved in the database
+while the bus was silent, polls the access versions the sockets' rights were decided on
+(`ACCESS_POLL_SECONDS`), refreshes presence, and has the post-commit hook catch up.
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ class Registry:
 
     async def stop(self) -> None:
         process.withdraw(self)
+        hook = self.hook_task
+        if hook is not None and not hook.done():
+            # A delivery runs in a database thread that cancelling cannot stop: let the one
+            # under way end, so its transaction is over before whatever follows the stop
+            # (a shutdown, a test's flush) touches the tables.
+            self.hook_documents.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(hook), timeout=10)
         extra = [t for t in (self.hook_task, self.reviewer.task) if t is not None]
         for task in [*self.tasks, *extra]:
             task.cancel()
@@ -116,8 +125,12 @@ class Registry:
         for room_id in list(handle.rooms):
             await self.topics.detach(handle, wire.ROOM, room_id)
         handle.rooms.clear()
+        for document_id in list(handle.documents):
+            await self.topics.detach(handle, wire.DOCUMENT, document_id)
+        handle.documents.clear()
         if handle.document_id is None:
             return
+        await self.topics.detach(handle, wire.DOCUMENT, handle.document_id)
         hub = self.hubs.get(handle.document_id)
         if hub is None:
             return
@@ -142,14 +155,37 @@ class Registry:
 
     def leave_room(self, handle: SocketHandle, room_id: int, *, reason: str = "") -> None:
         """Takes the socket off a room's topic (at once; the bus follows)."""
-        topic = wire.topic_name(wire.ROOM, room_id)
         handle.rooms.pop(room_id, None)
-        handle.drop_held(topic)
-        frame = {"type": "unsubscribed", "room": room_id, "topic": topic}
+        message = "You may no longer read this room." if reason else ""
+        self._leave_topic(handle, wire.ROOM, room_id, {"room": room_id}, reason, message)
+
+    def leave_document(
+        self, handle: SocketHandle, document_id: int, *, reason: str = "", deleted: bool = False
+    ) -> None:
+        """Takes the socket off the topic of a document it subscribed to (not joined)."""
+        handle.documents.pop(document_id, None)
+        message = ""
         if reason:
-            frame.update(reason=reason, message="You may no longer read this room.")
+            message = (
+                "This document was deleted." if deleted else "You may no longer read this document."
+            )
+        ref = {"document": document_id}
+        self._leave_topic(handle, wire.DOCUMENT, document_id, ref, reason, message)
+
+    def _leave_topic(
+        self, handle: SocketHandle, kind: str, object_id: int, ref: dict, reason: str, message: str
+    ) -> None:
+        """Nothing more of the topic reaches the socket, not even what is held back; then
+        `unsubscribed`, past any hold (it explains the silence)."""
+        topic = wire.topic_name(kind, object_id)
+        handle.drop_held(topic)
+        last = self.topics.remove(handle, kind, object_id)
+        frame = {"type": "unsubscribed", **ref, "topic": topic}
+        if reason:
+            frame.update(reason=reason, message=message)
         handle.send_past_hold(wire.dumps(frame))
-        self.loop.create_task(self.topics.detach(handle, wire.ROOM, room_id))
+        if last:
+            self.loop.create_task(self.bus.unsubscribe(kind, object_id))
 
     # --- hubs ----------------------------------------------------------------------------
     async def hub(self, document_id: int) -> DocumentHub:
@@ -175,18 +211,22 @@ class Registry:
     def dispatch(self, kind: str, object_id: int, message: dict) -> None:
         """A message from the bus, or from a publisher in this process."""
         k = message.get("k")
-        if kind == wire.DOCUMENT:
+        if k == "topic":
+            # Every kind: a document's topic reaches the sockets joined to it (they are on
+            # it from their join) and those that subscribed to it, once each.
+            if isinstance(message.get("frame"), dict):
+                self.topics.deliver(kind, object_id, message["frame"])
+        elif kind == wire.DOCUMENT:
             hub = self.hubs.get(object_id)
-            if hub is None:
+            if k == "access":
+                joined = hub.sockets.values() if hub is not None else ()
+                self.reviewer.request({*joined, *self.topics.sockets(kind, object_id)})
+            elif hub is None:
                 return
-            if k == "ops":
+            elif k == "ops":
                 hub.receive(message.get("frames") or [])
             elif k == "relay":
                 hub.relay(message["frame"], exclude=message.get("exclude"))
-            elif k == "access":
-                self.reviewer.request(hub.sockets.values())
-        elif k == "topic" and isinstance(message.get("frame"), dict):
-            self.topics.deliver(kind, object_id, message["frame"])
         elif k == "access" and kind == wire.USER:
             self.reviewer.request(self.by_user.get(object_id, ()))
         elif k == "access" and kind == wire.ROOM:
@@ -316,9 +356,10 @@ class Registry:
         if not self.sockets:
             return
         room_ids = sorted({room for h in self.sockets.values() for room in h.rooms})
+        followed = {d for h in self.sockets.values() for d in h.documents}
         snapshot = await run_db(
             selectors.access_snapshot,
-            document_ids=list(self.hubs),
+            document_ids=sorted(followed.union(self.hubs)),
             user_ids=list(self.by_user),
             room_ids=room_ids,
         )
@@ -341,6 +382,9 @@ class Registry:
                 or user[1] != handle.credential.stamp
                 or not user[2]
                 or any(snapshot.rooms.get(r, -1) != v for r, v in handle.rooms.items())
+                or any(
+                    snapshot.documents.get(d, (0, -1))[1] != v for d, v in handle.documents.items()
+                )
             ):
                 stale.append(handle)
         if stale:

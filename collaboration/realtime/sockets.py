@@ -44,6 +44,9 @@ class SocketHandle:
     waiting_acks: dict[int, list[str]] = field(default_factory=dict)  # revision -> op ids
     filling: bool = False  # a fill from the operation log is under way
     rooms: dict[int, int] = field(default_factory=dict)  # room id -> its access_version
+    # Documents whose topic this socket subscribed to without joining them (document pages):
+    # document id -> its access_version the right to read was decided on.
+    documents: dict[int, int] = field(default_factory=dict)
     topic_last: dict[str, int] = field(default_factory=dict)  # topic -> last frame id sent
     topic_loading: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     held: list[tuple[str | None, str]] | None = None  # (topic or None, frame) while held
@@ -109,7 +112,7 @@ class SocketHandle:
 
     # --- topics --------------------------------------------------------------------
     def deliver_topic(self, topic: str, frame_id: int, text: str) -> None:
-        """A frame of a user's or room's topic, at most once and in id order."""
+        """A frame of a topic (user, room, document), at most once and in id order."""
         loading = self.topic_loading.get(topic)
         if loading is not None:
             loading.append((frame_id, text))  # sent after the backlog being read

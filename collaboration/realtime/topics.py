@@ -1,7 +1,10 @@
-"""Topics beyond documents: a user's (every open tab of that user) and a room's.
+"""Topics: a user's (every open tab of that user), a room's and a document's.
 
-A socket is on its user's topic from the moment it authenticates, and on a room's topic
-while it is subscribed. Frames on a topic carry `topic`, `type` and an integer `id`, and
+A socket is on its user's topic from the moment it authenticates, on a room's topic while
+it is subscribed, and on a document's topic (`doc:<id>`: comment activity) while it is
+joined to the document or subscribed to it without joining (document pages). A topic's
+bus channel is held once here, whoever else in the process holds it too (the document's
+hub does; the bus counts). Frames on a topic carry `topic`, `type` and an integer `id`, and
 reach each socket at most once, in id order. Where the content has a log, a socket that
 reconnects names the last id it saw and first gets everything after it from the log
 (`register_backlog`), then live frames, with nothing lost or repeated in between.
@@ -42,7 +45,7 @@ def register_backlog(kind: str, reader: BacklogReader) -> None:
 
 
 class Topics:
-    """Which of this process's sockets are on which user and room topics."""
+    """Which of this process's sockets are on which user, room and document topics."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
@@ -71,15 +74,23 @@ class Topics:
         backlog = [(frame["id"], wire.dumps({**frame, "topic": topic})) for frame in frames]
         return backlog, len(frames) < BACKLOG_LIMIT
 
-    async def detach(self, handle: SocketHandle, kind: str, object_id: int) -> None:
+    def remove(self, handle: SocketHandle, kind: str, object_id: int) -> bool:
+        """Takes the socket off the topic at once (no frame of it reaches the socket from
+        now on); True when it was the last socket here, and the caller must unsubscribe
+        the bus (`detach` does both)."""
         key = (kind, object_id)
         handle.forget_topic(wire.topic_name(kind, object_id))
         members = self.members.get(key)
-        if members is None:
-            return
+        if members is None or handle not in members:
+            return False
         members.discard(handle)
-        if not members:
-            del self.members[key]
+        if members:
+            return False
+        del self.members[key]
+        return True
+
+    async def detach(self, handle: SocketHandle, kind: str, object_id: int) -> None:
+        if self.remove(handle, kind, object_id):
             await self.registry.bus.unsubscribe(kind, object_id)
 
     def deliver(self, kind: str, object_id: int, frame: dict) -> None:

@@ -7,6 +7,7 @@ decoding them.
 Bus payloads (`k`):
 - on a document's channel: `ops` (committed revisions as broadcast frames, each with the
   document's access version `av` at commit), `relay` (a frame for every socket but one),
+  `topic` (a frame of the document's topic, for its joined and subscribed sockets),
   `access` (rights on the document changed);
 - on a user's or a room's channel: `topic` (a frame for the topic's sockets), `access`.
 """
@@ -50,7 +51,7 @@ def process_channel() -> str:
 
 
 def topic_name(kind: str, object_id: int) -> str:
-    """The `topic` field of frames on a user's or a room's topic: "user:7", "room:5"."""
+    """The `topic` field of frames on a topic: "user:7", "room:5", "doc:12"."""
     return f"{kind}:{int(object_id)}"
 
 

@@ -1,7 +1,8 @@
 """What open sockets need to know: their rights now, the versions to poll, room backlogs.
 
 `socket_verdicts` decides, for many sockets at once and in a handful of queries, whether
-each one's sign-in still holds and what it may do with its document and rooms. Sockets
+each one's sign-in still holds and what it may do with its document, the documents whose
+topic it subscribed to (document pages) and its rooms. Sockets
 call it when they join, when an access change is announced, when a poll finds a version
 moved, and when a commit finds their stamp out of date. The rules themselves are those of
 `collaboration.permissions` and `accounts.credentials`.
@@ -20,6 +21,7 @@ from accounts.models import ApiKey, credential_stamp
 
 from ..models import Document, DocumentMember, Room, RoomMember, RoomMessage
 from ..permissions import can_post_in_room, can_read_room, document_access
+from .operations import document_find
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -34,6 +36,7 @@ class SocketReview:
     credential: Credential
     document_id: int | None = None
     room_ids: tuple[int, ...] = ()
+    subscribed_document_ids: tuple[int, ...] = ()  # topics followed without joining
 
 
 @dataclass
@@ -47,12 +50,22 @@ class SocketVerdict:
     can_edit: bool = False
     document_version: int | None = None
     rooms: dict[int, RoomVerdict] = field(default_factory=dict)
+    documents: dict[int, TopicVerdict] = field(default_factory=dict)  # subscribed ones
 
 
 @dataclass(frozen=True)
 class RoomVerdict:
     can_read: bool
     can_post: bool
+    access_version: int
+
+
+@dataclass(frozen=True)
+class TopicVerdict:
+    """May the user go on reading a document's topic (without having joined it)?"""
+
+    exists: bool
+    can_read: bool
     access_version: int
 
 
@@ -70,6 +83,7 @@ def socket_verdicts(reviews: list[SocketReview]) -> list[SocketVerdict]:
     """A verdict per review, in order (at most six queries whatever the number)."""
     user_ids = {r.credential.user_id for r in reviews}
     document_ids = {r.document_id for r in reviews if r.document_id is not None}
+    document_ids.update(d for r in reviews for d in r.subscribed_document_ids)
     room_ids = {room for r in reviews for room in r.room_ids}
     key_ids = {r.credential.api_key_id for r in reviews if r.credential.api_key_id is not None}
 
@@ -111,6 +125,15 @@ def socket_verdicts(reviews: list[SocketReview]) -> list[SocketVerdict]:
             verdict.can_read = access.can_read
             verdict.can_edit = access.can_edit
             verdict.document_version = document.access_version
+        for document_id in review.subscribed_document_ids:
+            followed = documents.get(document_id)
+            if followed is None:
+                verdict.documents[document_id] = TopicVerdict(False, False, 0)
+                continue
+            access = document_access(user, followed, member_role=roles.get((document_id, user.pk)))
+            verdict.documents[document_id] = TopicVerdict(
+                exists=True, can_read=access.can_read, access_version=followed.access_version
+            )
         for room_id in review.room_ids:
             room = rooms.get(room_id)
             if room is None:
@@ -160,6 +183,38 @@ def access_snapshot(
     }
     rooms = dict(Room.objects.filter(pk__in=room_ids).values_list("pk", "access_version"))
     return AccessSnapshot(documents=documents, users=users, rooms=rooms)
+
+
+# --- document topics -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowedDocument:
+    """A document whose topic a socket may follow without joining it."""
+
+    id: int
+    slug: str
+    title: str
+    access_version: int
+
+
+def document_find_readable(*, ref: str | int, credential: Credential) -> FollowedDocument | None:
+    """The document `ref` (id or slug) names, if the user may read it; None otherwise (a
+    document the user may not read does not exist for them). Decided as joining is."""
+    document = document_find(ref=ref)
+    if document is None:
+        return None
+    review = SocketReview(credential=credential, subscribed_document_ids=(document.pk,))
+    (verdict,) = socket_verdicts([review])
+    topic = verdict.documents.get(document.pk) if verdict.signed_in else None
+    if topic is None or not topic.can_read:
+        return None
+    return FollowedDocument(
+        id=document.pk,
+        slug=document.slug,
+        title=document.title,
+        access_version=topic.access_version,
+    )
 
 
 # --- rooms ------------------------------------------------------------------------------

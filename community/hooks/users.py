@@ -1,2 +1,9 @@
-"""Registrations of this concern with the platform's seams (post-commit hook, topics,
-page panels); imported once by CommunityConfig.ready()."""
+"""Registrations of the people concern: the community panel on profile pages (reputation
+over time, badges, questions, answers and comments); imported once by
+CommunityConfig.ready()."""
+
+from config import panels
+
+from ..views.users import profile_panel
+
+panels.register("profile", "community.users", profile_panel)

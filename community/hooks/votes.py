@@ -1,1 +1,2 @@
-"""Registrations of this concern with the platform's seams; imported by CommunityConfig.ready()."""
+"""Registrations of the votes concern: none. Votes reach pages through the API
+(`community.api.votes`) and the profile panel (`hooks.users`)."""

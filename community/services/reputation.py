@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -142,3 +143,32 @@ def ledger_mismatches() -> list[Mismatch]:
         if stored != expected:
             found.append(Mismatch(user_id, username, stored, expected))
     return found
+
+
+# --- Repairing the stored figure (manage.py recompute_reputation --fix) -----------------
+
+
+def ledger_reputation(*, user_id: int) -> int:
+    """REPUTATION_START plus the person's lines: what their reputation should be."""
+    total = ReputationEvent.objects.filter(user_id=user_id).aggregate(total=Sum("amount"))
+    return settings.REPUTATION_START + (total["total"] or 0)
+
+
+def fix_reputation(*, user_id: int) -> tuple[int, int]:
+    """Sets the stored reputation to the ledger's figure; answers (before, after).
+
+    The person's row is locked as `grant` locks it, so a vote landing meanwhile waits
+    and the figure written includes every committed line.
+    """
+    with transaction.atomic():
+        take_sqlite_write_lock(User, user_id)
+        stored = (
+            User.objects.select_for_update()
+            .filter(pk=user_id)
+            .values_list("reputation", flat=True)
+            .get()
+        )
+        expected = ledger_reputation(user_id=user_id)
+        if stored != expected:
+            User.objects.filter(pk=user_id).update(reputation=expected)
+        return stored, expected

@@ -1,0 +1,1 @@
+"""Server-side forms of the community pages, one module per concern."""

@@ -1,0 +1,133 @@
+// The comments API (README: /api/documents/{ref}/comments, /api/comments/{id}...) for the
+// editor and the document page: session cookie plus CSRF token, JSON in and out, and errors
+// turned into sentences for people (the API's own message when it has one).
+
+export class CommentsApiError extends Error {
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const FALLBACK_MESSAGES = {
+  401: "Your session has ended. Sign in again to comment.",
+  403: "You may not do that here.",
+  404: "This comment or document is no longer available to you.",
+  409: "The thread changed meanwhile; it has been updated. Try again if you still need to.",
+  429: "Too many requests at once. Wait a moment and try again.",
+};
+
+function csrfFromCookie() {
+  const match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(globalThis.document?.cookie ?? "");
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+/** A sentence for a person from an API error body ({error: {code, message, fields}}). */
+export function errorMessage(status, body) {
+  const error = body?.error;
+  const fields = error?.fields && typeof error.fields === "object" ? error.fields : {};
+  const fieldMessages = Object.values(fields)
+    .flat()
+    .filter((m) => typeof m === "string" && m);
+  if (fieldMessages.length) return fieldMessages.join(" ");
+  if (typeof error?.message === "string" && error.message && status !== 500) return error.message;
+  return FALLBACK_MESSAGES[status] ?? "Something went wrong on our side. Try again in a moment.";
+}
+
+export class CommentsApi {
+  /**
+   * @param {object} options
+   * @param {string} options.listUrl  /api/documents/<id>/comments
+   * @param {string} options.commentUrl  /api/comments/ (the comment id is appended)
+   * @param {string} [options.csrfToken]  used when the cookie cannot be read
+   * @param {Function} [options.fetch]
+   */
+  constructor({ listUrl, commentUrl, csrfToken = null, fetch = null }) {
+    this.listUrl = listUrl;
+    this.commentUrl = commentUrl.endsWith("/") ? commentUrl : `${commentUrl}/`;
+    this.csrfToken = csrfToken;
+    this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
+  }
+
+  async request(method, url, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") {
+      headers["X-CSRFToken"] = csrfFromCookie() ?? this.csrfToken ?? "";
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new CommentsApiError(
+        "The server cannot be reached. Check your connection and try again.",
+        0,
+        "network",
+      );
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (!response.ok) {
+      throw new CommentsApiError(
+        errorMessage(response.status, data),
+        response.status,
+        data?.error?.code ?? null,
+      );
+    }
+    return data;
+  }
+
+  /** Every thread of the document, oldest first (all pages). */
+  async threads() {
+    const url = new URL(this.listUrl, globalThis.location?.href ?? "http://localhost/");
+    url.searchParams.set("page_size", "100");
+    let next = url.toString();
+    const threads = [];
+    for (let pages = 0; next && pages < 50; pages++) {
+      const body = await this.request("GET", next);
+      threads.push(...(Array.isArray(body) ? body : (body?.results ?? [])));
+      next = Array.isArray(body) ? null : body?.next;
+    }
+    return threads;
+  }
+
+  thread(id) {
+    return this.request("GET", `${this.commentUrl}${id}`);
+  }
+
+  /** A general comment ({content}) or one on a passage ({content, start, end, revision}). */
+  create(fields) {
+    return this.request("POST", this.listUrl, fields);
+  }
+
+  reply(id, content) {
+    return this.request("POST", `${this.commentUrl}${id}/replies`, { content });
+  }
+
+  edit(id, content) {
+    return this.request("PATCH", `${this.commentUrl}${id}`, { content });
+  }
+
+  remove(id) {
+    return this.request("DELETE", `${this.commentUrl}${id}`);
+  }
+
+  resolve(id) {
+    return this.request("POST", `${this.commentUrl}${id}/resolve`);
+  }
+
+  reopen(id) {
+    return this.request("POST", `${this.commentUrl}${id}/reopen`);
+  }
+}
