@@ -36,13 +36,20 @@ def _a_delivery_is_running() -> bool:
         return cursor.fetchone() is not None
 
 
-@pytest.fixture
-def hook_deliveries_settled():
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return marker is not None and bool(marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def hook_deliveries_settled(request):
     """Server processes deliver each commit to the post-commit hook's receivers (comment
-    anchors) just after it. On PostgreSQL, pytest-django's flush (one TRUNCATE of every
-    table) deadlocks with a delivery still under way, so wait for those to end first."""
+    anchors) just after it. On PostgreSQL, pytest-django's flush after a transactional
+    test (one TRUNCATE of every table) deadlocks with a delivery still under way, so wait
+    for those to end first. (Autouse fixtures of plugins are set up first, so this one's
+    teardown runs before pytest-django's flush.)"""
     yield
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _is_transactional(request):
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

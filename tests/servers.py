@@ -30,7 +30,6 @@ SEVERAL_PROCESSES = [
         "and the in-process bus (CI runs it with DATABASE_URL and REDIS_URL set)",
     ),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("hook_deliveries_settled"),
 ]
 
 
