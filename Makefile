@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Parallel test processes (pytest-xdist): one per core by default.
+TEST_WORKERS ?= auto
 # Shared by `make run`, the Dockerfile and docker-compose: size limits and keep-alive.
 # Daphne's own limits sit above the protocol's 512 KiB so the server can answer
 # an oversized frame with a `message_too_large` error instead of dropping the socket.
@@ -69,7 +71,7 @@ run: migrate
 
 test: install browser-deps js-deps
 	@$(MAKE) --no-print-directory js-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # Chromium for tests/browser (Debian's package; Playwright's own browser downloads are not
 # used). Installed only when missing and only as root; otherwise those tests skip.

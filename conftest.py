@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+import config.celery
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from collaboration import revisions
 
@@ -56,6 +57,17 @@ def hook_deliveries_settled(request):
         if revisions.deliver_pending() == 0 and not _a_delivery_is_running():
             return
         time.sleep(0.05)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run where they are queued, as without Redis (also when REDIS_URL is
+    set, where they would otherwise wait for a worker)."""
+    conf = config.celery.app.conf
+    before = {key: conf.get(key) for key in ("task_always_eager", "task_eager_propagates")}
+    conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    conf.update(before)
 
 
 @pytest.fixture

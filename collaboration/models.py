@@ -331,6 +331,9 @@ class RoomMember(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships"
     )
+    # The room's own moderators (a group's owner and moderators, an AMA's host): they may
+    # delete anyone's messages there, as site moderators may everywhere.
+    is_moderator = models.BooleanField(default=False)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -340,17 +343,43 @@ class RoomMember(models.Model):
         return f"{self.user} in {self.room}"
 
 
+class RoomEntryKind(models.TextChoices):
+    """What a row of a room's log records."""
+
+    MESSAGE = "message", "A message"
+    EDIT = "edit", "A message was edited"
+    DELETE = "delete", "A message was deleted"
+    EVENT = "event", "An app event (e.g. an AMA question moved in the queue)"
+
+
 class RoomMessage(models.Model):
     """A room's log: ids grow in commit order per room (posting locks the room row), so a
-    client that reconnects asks for everything after the last id it saw."""
+    client that reconnects asks for everything after the last id it saw.
+
+    Besides messages the log records edits and deletions of messages (`target`; the
+    message row itself keeps its current text) and app events (`payload`, the frame the
+    room's sockets get), so a reconnecting client replays those too, in order.
+    """
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    message = models.TextField(max_length=4000)
+    kind = models.CharField(
+        max_length=16, choices=RoomEntryKind.choices, default=RoomEntryKind.MESSAGE
+    )
+    message = models.TextField(max_length=4000, blank=True)
     message_type = models.CharField(
         max_length=16, choices=ChatMessage.MessageType.choices, default=ChatMessage.MessageType.TEXT
     )
+    target = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    payload = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -9,6 +9,7 @@ Celery; with them, on PostgreSQL, channels-redis and a Redis broker.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -126,6 +127,23 @@ AUTH_USER_MODEL = "accounts.User"
 
 # --- Redis: cache, channel layer, Celery broker ------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Prefix of the real-time bus's pub/sub channels and presence keys. Pub/sub ignores Redis's
+# database number, so sites sharing one Redis need their own.
+REALTIME_PREFIX = env("REALTIME_PREFIX", default="learnai")
+
+# Parallel test workers (pytest-xdist) each have their own test database, so row ids repeat
+# across them: each also gets its own Redis database and real-time prefix, so that two
+# workers' "document 1" never share a channel, a Celery queue or a cache key. Processes the
+# tests start are given the adjusted values (tests/servers.py) and run without pytest's
+# variables, so this happens once.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+if TEST_WORKER.removeprefix("gw").isdigit():
+    REALTIME_PREFIX = f"{REALTIME_PREFIX}-{TEST_WORKER}"
+    if REDIS_URL:
+        _parts = urlsplit(REDIS_URL)
+        _base = int(_parts.path.strip("/") or 0)
+        _database = (_base + 1 + int(TEST_WORKER.removeprefix("gw"))) % 16  # Redis has 16
+        REDIS_URL = urlunsplit(_parts._replace(path=f"/{_database}"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -164,6 +182,26 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How each kind of notification reaches people who did not choose (live, email, digest):
+# what happens to them personally by email at once, what they watch in the daily digest.
+NOTIFICATION_DEFAULT_DELIVERY = {
+    "comment_reply": "email",
+    "answer": "email",
+    "answer_accepted": "email",
+    "mention": "email",
+    "review_requested": "email",
+    "proposal_merged": "email",
+    "changes_requested": "email",
+    "meetup_soon": "email",
+    "ama_soon": "email",
+    "badge": "live",
+    "watched_question": "digest",
+    "watched_activity": "digest",
+    "group_invitation": "email",
+    "group_request": "email",
+    "group_approved": "email",
+}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Drops operations older than OPERATION_RETENTION (a no-op while it is 0).
     "prune-operations": {"task": "collaboration.prune_operations", "schedule": 3600},

@@ -2,12 +2,14 @@
 //   static/vendor/editor.bundle.js  the live editor (frontend/editor.js)
 //   static/vendor/math.bundle.js    KaTeX math rendering for document pages (frontend/math.js)
 //   static/vendor/comments.bundle.js  comments on document pages (frontend/document-comments.js)
+//   static/vendor/<name>.bundle.js  one per page script frontend/pages/<name>.js (live
+//                                   community pages: notifications, rooms, groups, AMAs)
 //   static/vendor/katex/            KaTeX's stylesheet and its woff2 fonts (woff/ttf dropped)
 //
 // The outputs are committed, so serving the site (`make run`) needs no Node. Rebuild and
 // commit them after changing anything in frontend/ or upgrading a package in package.json.
 
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +94,24 @@ report(
   }),
   commentsOut,
 );
+
+// --- page scripts: frontend/pages/<name>.js -> static/vendor/<name>.bundle.js ---
+const pagesDir = join(root, "frontend", "pages");
+const pageNames = existsSync(pagesDir) ? readdirSync(pagesDir) : [];
+for (const name of pageNames.filter((n) => n.endsWith(".js")).sort()) {
+  const pageOut = join(vendor, name.replace(/\.js$/, ".bundle.js"));
+  report(
+    await esbuild.build({
+      ...common,
+      entryPoints: [join(pagesDir, name)],
+      outfile: pageOut,
+      banner: {
+        js: `/* LearnAI ${name}. Built from frontend/ by \`npm run build\`; do not edit by hand. */`,
+      },
+    }),
+    pageOut,
+  );
+}
 
 // --- KaTeX's stylesheet and fonts: woff2 only (every browser we target reads it) ---
 const require = createRequire(import.meta.url);

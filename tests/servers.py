@@ -56,6 +56,28 @@ def database_url(db: dict) -> str:
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
 
 
+# pytest's own variables: with them a child process's settings would believe they run under
+# pytest (and a parallel worker's adjustments would be made twice, see config/settings.py).
+PYTEST_VARIABLES = ("PYTEST_VERSION", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST")
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a process the tests start (a server, a worker): this one's,
+    on the test database, this worker's Redis database and real-time prefix."""
+    environment = {k: v for k, v in os.environ.items() if k not in PYTEST_VARIABLES}
+    environment.update(
+        DATABASE_URL=database_url(connection.settings_dict),
+        SECRET_KEY=settings.SECRET_KEY,
+        REALTIME_PREFIX=settings.REALTIME_PREFIX,
+    )
+    if settings.REDIS_URL:
+        environment["REDIS_URL"] = settings.REDIS_URL
+    else:
+        environment.pop("REDIS_URL", None)
+    environment.update(overrides)
+    return environment
+
+
 class DaphneServer:
     """`daphne config.asgi:application` in a subprocess, started exactly as the Channels
     documentation shows (no size or timeout flags), on a free port.
@@ -68,17 +90,7 @@ class DaphneServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.url = f"ws://127.0.0.1:{self.port}/ws/collab/"
-        environment = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-        environment.update(
-            DATABASE_URL=database_url(connection.settings_dict),
-            SECRET_KEY=settings.SECRET_KEY,
-            DEBUG="true",
-            LOG_LEVEL="WARNING",
-        )
-        if settings.REDIS_URL:
-            environment["REDIS_URL"] = settings.REDIS_URL
-        else:
-            environment.pop("REDIS_URL", None)
+        environment = child_environment(DEBUG="true", LOG_LEVEL="WARNING")
         environment.update(env or {})
         (ROOT / "test-output").mkdir(exist_ok=True)
         self.log_path = ROOT / "test-output" / (log_name or f"daphne-{self.port}.log")

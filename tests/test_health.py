@@ -1,6 +1,5 @@
 """Probes, metrics and request ids: what load balancers, orchestrators and Prometheus rely on."""
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -9,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import config.views
+from tests.servers import child_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,8 +94,7 @@ def test_metrics_include_learnai_metrics_from_a_fresh_process():
         print(response.content.decode())
         """
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION",)}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true")
+    env = child_environment(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true")
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=BASE_DIR,

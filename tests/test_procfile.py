@@ -17,10 +17,9 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 from config.celery import _client
-from tests.servers import ROOT, SEVERAL_PROCESSES, database_url, free_port
+from tests.servers import ROOT, SEVERAL_PROCESSES, child_environment, free_port
 
 pytestmark = SEVERAL_PROCESSES
 
@@ -54,16 +53,12 @@ def _alive(pid: int) -> bool:
 
 def test_honcho_runs_web_worker_and_beat_and_one_sigint_stops_them(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    env.update(
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=settings.REDIS_URL,
-        SECRET_KEY=settings.SECRET_KEY,
+    env = child_environment(
         DEBUG="true",
         HOST="127.0.0.1",
         PYTHONUNBUFFERED="1",
         # As `make run` does: the virtualenv's daphne and celery come first.
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         # The processes run in tmp_path, so beat's var/ is this test's own.
         PYTHONPATH=str(ROOT),
     )

@@ -53,7 +53,7 @@ def one_per_user(infos: list[dict]) -> list[dict]:
 
 
 def _keys(document_id: int) -> tuple[str, str]:
-    base = f"learnai:presence:{int(document_id)}"
+    base = f"{settings.REALTIME_PREFIX}:presence:{int(document_id)}"
     return base, base + ":info"
 
 

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 WATCHDOG_SECONDS = 1.0
 DB_CHECK_SECONDS = 3.0
 HOOK_CATCH_UP_SECONDS = 10.0
+STOP_TIMEOUT_SECONDS = 5.0  # per background task, once cancelled
 
 
 class Registry:
@@ -96,8 +97,13 @@ class Registry:
         for task in [*self.tasks, *extra]:
             task.cancel()
         for task in [*self.tasks, *extra]:
-            with contextlib.suppress(BaseException):
-                await task
+            # Bounded (asyncio.wait does not cancel again and wait): a task that ignored its
+            # cancellation must not hold up a shutdown.
+            await asyncio.wait({task}, timeout=STOP_TIMEOUT_SECONDS)
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved, so asyncio does not log it as never retrieved
+            elif not task.done():
+                logger.error("task %s did not stop when cancelled", task.get_name())
         self.tasks.clear()
         await self.committer.stop()
         await self.bus.close()
@@ -324,8 +330,11 @@ class Registry:
         now = time.monotonic()
         last_db_check = last_poll = last_heartbeat = last_hooks = now
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.db_check_requested.wait(), WATCHDOG_SECONDS / 4)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the event is set, and this loop would outlive stop().
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WATCHDOG_SECONDS / 4):
+                    await self.db_check_requested.wait()
             now = time.monotonic()
             try:
                 for hub in list(self.hubs.values()):

@@ -18,6 +18,8 @@ import json
 import os
 import uuid
 
+from django.conf import settings
+
 PROCESS_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
 OWN_ORIGIN = PROCESS_ID.encode()
 
@@ -27,12 +29,9 @@ ROOM = "room"
 KINDS = (DOCUMENT, USER, ROOM)
 
 
-PREFIX = "learnai"
-
-
 def channel(kind: str, object_id: int) -> str:
     """The Redis channel of a document, a user or a room."""
-    return f"{PREFIX}:{kind}:{int(object_id)}"
+    return f"{settings.REALTIME_PREFIX}:{kind}:{int(object_id)}"
 
 
 def parse_channel(name: str) -> tuple[str, int] | None:
@@ -47,7 +46,7 @@ def parse_channel(name: str) -> tuple[str, int] | None:
 
 
 def process_channel() -> str:
-    return f"{PREFIX}:process:{PROCESS_ID}"
+    return f"{settings.REALTIME_PREFIX}:process:{PROCESS_ID}"
 
 
 def topic_name(kind: str, object_id: int) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.credentials import Credential, credential_holds
 from accounts.models import ApiKey, credential_stamp
 
-from ..models import Document, DocumentMember, Room, RoomMember, RoomMessage
+from ..models import Document, DocumentMember, Room, RoomEntryKind, RoomMember, RoomMessage
 from ..permissions import can_post_in_room, can_read_room, document_access
 from .operations import document_find
 
@@ -229,6 +229,14 @@ def room_find_readable(*, room_id: int, credential: Credential) -> tuple[Room, R
     return Room.objects.get(pk=room_id), room_verdict
 
 
+def room_entry_frame(entry: RoomMessage) -> dict[str, Any]:
+    """A row of a room's log as the frame its sockets get (without `topic`)."""
+    if entry.kind == RoomEntryKind.EVENT:
+        # An app's event: its payload is the frame (`type` named by the app).
+        return {**entry.payload, "id": entry.pk, "room": entry.room_id}
+    return room_message_frame(entry)
+
+
 def room_message_frame(message: RoomMessage) -> dict[str, Any]:
     """A room message as the `room_message` frame on the room's topic (without `topic`)."""
     user = message.user
@@ -250,4 +258,4 @@ def room_backlog(*, room_id: int, after: int, limit: int = ROOM_BACKLOG_LIMIT) -
         .select_related("user")
         .order_by("pk")[:limit]
     )
-    return [room_message_frame(message) for message in messages]
+    return [room_entry_frame(message) for message in messages]

@@ -17,10 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..locking import take_sqlite_write_lock
-from ..models import ChatMessage, Room, RoomMember, RoomMessage
+from ..models import ChatMessage, Room, RoomEntryKind, RoomMember, RoomMessage
 from ..permissions import can_post_in_room
 from ..realtime import publish
-from ..selectors import room_message_frame
+from ..selectors import room_entry_frame, room_message_frame
 from .chat import chat_message_clean
 from .errors import ActionForbidden
 from .validation import clean_text
@@ -115,3 +115,20 @@ def room_message_post(
         stored.user = user
         publish.on_commit(publish.to_room, room.pk, room_message_frame(stored))
     return stored
+
+
+def room_event_post(*, room_id: int, frame: dict) -> RoomMessage:
+    """Appends an app's event to the room's log and sends it to the room's sockets once
+    committed (call inside the transaction that made the change). `frame` is the frame
+    they get: a `type` of the app's own ("ama_question", ...) and JSON fields; `id` and
+    `room` are added. In the log, a client that reconnects replays it in order."""
+    if not isinstance(frame.get("type"), str) or "id" in frame:
+        raise ValueError("an event frame needs a string 'type' and no 'id'")
+    with transaction.atomic():
+        take_sqlite_write_lock(Room, room_id)
+        Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True).get()
+        entry = RoomMessage.objects.create(
+            room_id=room_id, kind=RoomEntryKind.EVENT, payload=frame, message=""
+        )
+        publish.on_commit(publish.to_room, room_id, room_entry_frame(entry))
+    return entry

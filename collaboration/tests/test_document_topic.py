@@ -73,6 +73,15 @@ async def to_document(document, *frame_ids: int) -> None:
         await sync_to_async(publish.to_document)(document.pk, comment_frame(frame_id))
 
 
+async def eventually(condition, what: str, timeout: float = 5) -> None:
+    """Waits for `condition()` to hold (the loop's own bookkeeping), failing after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"waited in vain for {what}")
+        await asyncio.sleep(0.01)
+
+
 async def comment_ids_until_pong(client: Client) -> list[int]:
     """Ids of the comment frames that arrived before the answer to a ping sent now (every
     frame published before the ping reached the socket before the pong)."""
@@ -384,8 +393,7 @@ async def test_an_editor_leaving_keeps_the_pages_subscription_alive():
     # Two holders of one channel: the document's topic (page and editor) and the hub.
     assert registry.bus.subscriber_count(wire.DOCUMENT, document.pk) == 2
     await editor.close()
-    while document.pk in registry.hubs:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: document.pk not in registry.hubs, "the hub to go")
     assert registry.bus.subscriber_count(wire.DOCUMENT, document.pk) == 1
     if settings.REDIS_URL:
         # Another process publishes: the channel is still subscribed, the page hears it.
@@ -401,8 +409,10 @@ async def test_an_editor_leaving_keeps_the_pages_subscription_alive():
     assert (await page.recv_type("comment"))["id"] == 7
     await page.send({"type": "unsubscribe", "document": document.pk})
     await page.recv_type("unsubscribed")
-    while registry.bus.subscriber_count(wire.DOCUMENT, document.pk):
-        await asyncio.sleep(0.01)
+    await eventually(
+        lambda: registry.bus.subscriber_count(wire.DOCUMENT, document.pk) == 0,
+        "the channel to be left once nobody needs it",
+    )
     await page.close()
 
 

@@ -1,5 +1,6 @@
 """The community app's models, one module per concern."""
 
+from .amas import AmaQuestion, AmaQuestionStatus, AmaSession, AmaState, AmaVote, FaqEntry
 from .comments import (
     Comment,
     CommentEvent,
@@ -10,11 +11,42 @@ from .comments import (
     CommentType,
 )
 from .common import HiddenReason, Post, TargetType
+from .groups import (
+    GoalProgress,
+    GroupActivity,
+    GroupActivityKind,
+    GroupRole,
+    JoinRequestKind,
+    JoinRequestStatus,
+    LearningGoal,
+    Meetup,
+    ReadingListItem,
+    StudyGroup,
+    StudyGroupJoinRequest,
+    StudyGroupMember,
+)
 from .moderation import Flag, FlagReason, FlagStatus, ModerationAction, ModerationActionKind
+from .notifications import (
+    Delivery,
+    DigestRun,
+    EmailStatus,
+    Notification,
+    NotificationFeed,
+    NotificationKind,
+    NotificationPreference,
+    Watch,
+    WatchLevel,
+    WatchTarget,
+)
 from .questions import Answer, AnswerRevision, CloseReason, Difficulty, Question, QuestionRevision
 from .votes import BadgeAward, BadgeLevel, ReputationEvent, ReputationReason, Vote
 
 __all__ = [
+    "AmaQuestion",
+    "AmaQuestionStatus",
+    "AmaSession",
+    "AmaState",
+    "AmaVote",
     "Answer",
     "AnswerRevision",
     "BadgeAward",
@@ -27,18 +59,41 @@ __all__ = [
     "CommentRevision",
     "CommentStatus",
     "CommentType",
+    "Delivery",
     "Difficulty",
+    "DigestRun",
+    "EmailStatus",
+    "FaqEntry",
     "Flag",
     "FlagReason",
     "FlagStatus",
+    "GoalProgress",
+    "GroupActivity",
+    "GroupActivityKind",
+    "GroupRole",
     "HiddenReason",
+    "JoinRequestKind",
+    "JoinRequestStatus",
+    "LearningGoal",
+    "Meetup",
     "ModerationAction",
     "ModerationActionKind",
+    "Notification",
+    "NotificationFeed",
+    "NotificationKind",
+    "NotificationPreference",
     "Post",
     "Question",
     "QuestionRevision",
+    "ReadingListItem",
     "ReputationEvent",
     "ReputationReason",
+    "StudyGroup",
+    "StudyGroupJoinRequest",
+    "StudyGroupMember",
     "TargetType",
     "Vote",
+    "Watch",
+    "WatchLevel",
+    "WatchTarget",
 ]

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-import config.celery
 from accounts.tests.factories import UserFactory
 from community import badges as definitions
 from community.models import BadgeAward, Vote
@@ -28,16 +27,6 @@ def upvote(item, kind: str, times: int) -> None:
         Vote(user=voter, target_type=kind, target_id=item.pk, value=1)
         for voter in UserFactory.create_batch(times)
     )
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks run where they are queued, as without Redis (also when REDIS_URL is set)."""
-    conf = config.celery.app.conf
-    before = {key: conf.get(key) for key in ("task_always_eager", "task_eager_propagates")}
-    conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    conf.update(before)
 
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
-import config.celery
 from accounts.tests.factories import UserFactory
 from community.models import Answer, BadgeAward, Vote
 from community.services import reputation, votes
@@ -35,16 +34,6 @@ PLANS = {
     3: [-1, 1],  # down, then up
     4: [1, 0],  # up, then takes it back
 }
-
-
-@pytest.fixture
-def eager_tasks():
-    """Badge checks run in the voting thread once it commits, as a worker would run them."""
-    conf = config.celery.app.conf
-    before = {key: conf.get(key) for key in ("task_always_eager", "task_eager_propagates")}
-    conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    conf.update(before)
 
 
 def test_a_hundred_simultaneous_voters_leave_an_exact_score(settings, eager_tasks):

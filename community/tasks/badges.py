@@ -1,9 +1,9 @@
-"""Celery tasks of the community app: thin wrappers that take ids and call a service."""
+"""Badge tasks."""
 
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import badges
+from ..services import badges
 
 
 @shared_task(

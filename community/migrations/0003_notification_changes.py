@@ -1,0 +1,10 @@
+# Changes to the notifications (helper: notifications) models after 0002, written by hand or pasted from
+# `makemigrations --dry-run -v 3` (one file per area, so parallel work never conflicts).
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("community", "0002_live_community")]
+
+    operations = []
