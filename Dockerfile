@@ -17,6 +17,14 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin app
 
+# The code sandbox (contributions/sandbox): bubblewrap, and libseccomp for the runner used
+# where bubblewrap cannot create namespaces. The code runs with the image's own interpreter
+# in isolated mode (-I -S): the standard library only, the site's packages out of its path.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap libseccomp2 \
+    && rm -rf /var/lib/apt/lists/*
+ENV SANDBOX_PYTHON=/usr/local/bin/python3
+
 # Dependencies first: this layer is reused until requirements.txt changes.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
@@ -29,6 +37,9 @@ COPY . .
 RUN SECRET_KEY=build-time-only-collectstatic-key-not-used-at-run-time DEBUG=false \
         python manage.py collectstatic --no-input \
     && python -m compileall -q -x '(^|/)(\.venv|node_modules|staticfiles)/' .
+
+# The documents' Git repositories (GIT_ROOT), writable by the app: mount a volume here.
+RUN mkdir -p /app/var/git && chown app:app /app/var/git
 
 USER app
 

@@ -45,3 +45,10 @@ def user_get(*, user_id: int) -> User | None:
 def api_key_get(*, user: User, key_id: int) -> ApiKey | None:
     """One of the user's own keys (revoked ones included); another user's key is None."""
     return ApiKey.objects.filter(pk=key_id, user=user).first()
+
+
+def person_find(*, username: str) -> User | None:
+    """An active account by username (any case), as profiles find it."""
+    if "\x00" in username:  # no username has one, and PostgreSQL refuses it in a query
+        return None
+    return User.objects.filter(username__iexact=username, is_active=True).first()

@@ -7,8 +7,8 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 from collaboration import selectors as document_selectors
 from config import panels
 
-from . import services
+from . import selectors, services
 from .forms import LoginForm, ProfileForm, SignupForm
-from .models import User
 
 REDIRECT_FIELD_NAME = "next"
 
@@ -111,7 +110,9 @@ def logout_everywhere(request):
 
 
 def profile(request, username: str):
-    person = get_object_or_404(User, username__iexact=username, is_active=True)
+    person = selectors.person_find(username=username)
+    if person is None:
+        raise Http404("There is no such person.")
     viewer = request.user
     return render(
         request,

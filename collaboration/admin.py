@@ -24,6 +24,7 @@ from .models import (
     Operation,
     RevisionCursor,
     Room,
+    RoomEntryKind,
     RoomMember,
     RoomMessage,
     SessionParticipant,
@@ -331,10 +332,50 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(RoomMessage)
 class RoomMessageAdmin(ChatMessageAdmin):
-    list_display = ["room", "user", "message_type", "short_message", "created_at"]
+    """A room's log: messages, their edits and deletions, app events. Moderators delete
+    messages with the action, through the service, so every open chat hides them at once
+    and reconnecting clients replay the deletion; rows are never removed (the log is what
+    clients resume from), and a deleted message's text stays here for moderators."""
+
+    list_display = ["room", "user", "kind", "short_message", "state", "created_at"]
+    list_filter = ["kind", ("room", admin.RelatedOnlyFieldListFilter), "created_at"]
     search_fields = ["message", "user__username", "room__title"]
-    list_select_related = ["room", "user"]
-    readonly_fields = ["room", "user", "message", "message_type", "created_at"]
+    list_select_related = ["room", "user", "target"]
+    readonly_fields = [
+        "room", "user", "kind", "message", "message_type", "target", "payload",
+        "created_at", "edited_at", "deleted_at", "deleted_by",
+    ]  # fmt: skip
+    actions = ["delete_messages"]
+
+    @admin.display(description="state")
+    def state(self, obj: RoomMessage) -> str:
+        if obj.kind == RoomEntryKind.EDIT:
+            return f"edit of #{obj.target_id}"
+        if obj.kind == RoomEntryKind.DELETE:
+            return f"deletion of #{obj.target_id}"
+        if obj.deleted_at:
+            return "deleted"
+        return "edited" if obj.edited_at else ""
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the action below deletes; rows stay in the log
+
+    def has_delete_messages_permission(self, request) -> bool:
+        return _is_moderator(request)
+
+    @admin.action(
+        description="Delete selected messages for everyone (placeholders stay)",
+        permissions=["delete_messages"],
+    )
+    def delete_messages(self, request, queryset):
+        messages = list(
+            queryset.filter(kind=RoomEntryKind.MESSAGE, deleted_at__isnull=True).values_list(
+                "room_id", "pk"
+            )
+        )
+        for room_id, message_id in messages:
+            services.room_message_delete(room_id=room_id, message_id=message_id, user=request.user)
+        self.message_user(request, f"Deleted {len(messages)} message(s).")
 
 
 @admin.register(RevisionCursor)

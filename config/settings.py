@@ -7,6 +7,7 @@ Celery; with them, on PostgreSQL, channels-redis and a Redis broker.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -202,6 +203,17 @@ NOTIFICATION_DEFAULT_DELIVERY = {
     "group_approved": "email",
 }
 
+# Every task module (the apps' tasks packages do not import their modules: see
+# community/tasks/__init__.py). tests/test_workers.py checks that none is missing.
+CELERY_IMPORTS = [
+    "community.tasks.amas",
+    "community.tasks.badges",
+    "community.tasks.groups",
+    "community.tasks.notifications",
+    "contributions.tasks.checks",
+    "contributions.tasks.git",
+    "contributions.tasks.sandbox",
+]
 CELERY_BEAT_SCHEDULE: dict = {
     # Drops operations older than OPERATION_RETENTION (a no-op while it is 0).
     "prune-operations": {"task": "collaboration.prune_operations", "schedule": 3600},
@@ -219,6 +231,44 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "collaboration.deliver_revisions",
         "schedule": 60,
         "options": {"expires": 60},
+    },
+    # Moves AMAs scheduled → live → ended at their times and sends "starting soon" (idempotent).
+    "advance-amas": {"task": "community.advance_amas", "schedule": 30, "options": {"expires": 30}},
+    # Sends each day's notification digests once their hour has come (one per user and day).
+    "send-digests": {
+        "task": "community.send_digests",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
+    # Emails "email at once" notifications whose task was lost (a worker died first).
+    "send-pending-emails": {
+        "task": "community.send_pending_emails",
+        "schedule": 300,
+        "options": {"expires": 300},
+    },
+    # Reminds members of meetups starting within MEETUP_REMINDER_MINUTES (once per meetup).
+    "remind-meetups": {
+        "task": "community.remind_meetups",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    # Commits the periods of live editing that closed into each document's Git repository.
+    "git-sync": {
+        "task": "contributions.git_sync_pending",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    # Re-runs every document's runnable code blocks weekly and records regressions.
+    "checks-rerun-blocks": {
+        "task": "contributions.rerun_code_blocks",
+        "schedule": 7 * 86400,
+        "options": {"expires": 3600},
+    },
+    # Finishes check runs whose sandbox answers never came (their blocks say "not run").
+    "checks-finish-stalled": {
+        "task": "contributions.finish_stalled_check_runs",
+        "schedule": 300,
+        "options": {"expires": 300},
     },
 }
 
@@ -325,6 +375,13 @@ SPECTACULAR_SETTINGS = {
         "CommentStatusEnum": "community.models.CommentStatus",
         "CommentTypeEnum": "community.models.CommentType",
         "TargetTypeEnum": "community.models.TargetType",
+        "GroupRoleEnum": "community.models.GroupRole",
+        "JoinRequestKindEnum": "community.models.JoinRequestKind",
+        "GroupActivityKindEnum": "community.models.GroupActivityKind",
+        "NotificationKindEnum": "community.models.NotificationKind",
+        "DeliveryEnum": "community.models.Delivery",
+        "WatchLevelEnum": "community.models.WatchLevel",
+        "WatchTargetEnum": "community.models.WatchTarget",
     },
 }
 
@@ -420,6 +477,36 @@ PRIVILEGE_EDIT_OTHERS = env.int("PRIVILEGE_EDIT_OTHERS", default=1000)
 PRIVILEGE_CLOSE = env.int("PRIVILEGE_CLOSE", default=2000)
 # Spam flags that hide a post until a moderator decides.
 SPAM_FLAGS_TO_HIDE = env.int("SPAM_FLAGS_TO_HIDE", default=3)
+# Minutes before an AMA starts that its followers are told "starting soon" (once).
+AMA_REMINDER_MINUTES = env.int("AMA_REMINDER_MINUTES", default=30)
+# Minutes before a study group's meetup starts that its members are reminded (once).
+MEETUP_REMINDER_MINUTES = env.int("MEETUP_REMINDER_MINUTES", default=60)
+
+# --- Community: notifications and email ---------------------------------------------------
+# Absolute address of the site, for links in emails (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Outgoing mail: SMTP when EMAIL_HOST is set (and DEBUG is off), else printed to the console.
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG or not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
+# UTC hour (0-23) from which each day's digest of notifications is sent.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
+# Seconds before the Redis broker hands a task taken by a worker that died (killed, lost)
+# to another worker (with CELERY_TASK_ACKS_LATE): longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
@@ -454,3 +541,51 @@ LOGGING = {
 
 PROMETHEUS_EXPORT_MIGRATIONS = False
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# --- Git history of documents (contributions/git) ----------------------------
+# Where each document's bare Git repository lives (one directory per document id).
+# Under pytest it defaults to a fresh temporary directory, exported so the servers the tests
+# start use it too: test documents never write into a developer's repositories.
+if TESTING and not os.environ.get("GIT_ROOT"):
+    os.environ["GIT_ROOT"] = tempfile.mkdtemp(prefix="learnai-test-git-")
+GIT_ROOT = Path(env("GIT_ROOT", default=str(BASE_DIR / "var" / "git")))
+# Minutes without edits that close a period of live editing (one Git commit per period).
+GIT_PERIOD_MINUTES = env.int("GIT_PERIOD_MINUTES", default=10)
+# Committer of every commit, and the domain of the authors' private addresses
+# (<username>@GIT_EMAIL_DOMAIN: clones never show people's real email addresses).
+GIT_COMMITTER = env("GIT_COMMITTER", default="LearnAI Docs <git@learnai.invalid>")
+GIT_EMAIL_DOMAIN = env("GIT_EMAIL_DOMAIN", default="users.noreply.learnai.invalid")
+# Imports: largest upload (bytes, also the cap on a zip's uncompressed size), most entries
+# in a zip, most Markdown files (documents) and most commits per file read from one import.
+GIT_IMPORT_MAX_BYTES = env.int("GIT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+GIT_IMPORT_MAX_ENTRIES = env.int("GIT_IMPORT_MAX_ENTRIES", default=5000)
+GIT_IMPORT_MAX_DOCUMENTS = env.int("GIT_IMPORT_MAX_DOCUMENTS", default=50)
+GIT_IMPORT_MAX_COMMITS = env.int("GIT_IMPORT_MAX_COMMITS", default=1000)
+
+# --- Code sandbox (contributions/sandbox): runnable code blocks ---------------
+# auto (bubblewrap, else rlimits, else nothing runs), bwrap, rlimits, or off.
+SANDBOX_RUNNER = env("SANDBOX_RUNNER", default="auto")
+# The unprivileged user the code runs as when the sandbox worker runs as root.
+SANDBOX_USER = env("SANDBOX_USER", default="nobody")
+# Wall-clock seconds a run may take (its whole process group is killed then), processor
+# seconds it may use and megabytes of memory it may map.
+SANDBOX_WALL_SECONDS = env.float("SANDBOX_WALL_SECONDS", default=10)
+SANDBOX_CPU_SECONDS = env.int("SANDBOX_CPU_SECONDS", default=5)
+SANDBOX_MEMORY_MB = env.int("SANDBOX_MEMORY_MB", default=512)
+# The interpreter that runs the code: the system's, so the site's packages stay invisible.
+SANDBOX_PYTHON = env("SANDBOX_PYTHON", default="/usr/bin/python3")
+# The Celery queue only the sandbox worker consumes (Procfile `sandbox`).
+SANDBOX_QUEUE = env("SANDBOX_QUEUE", default="sandbox")
+CELERY_TASK_ROUTES = {"contributions.run_code": {"queue": SANDBOX_QUEUE}}
+
+# --- Automated checks and the quality score (contributions/checks) -----------
+# Seconds between two check runs of one document: a request within them joins the run
+# already queued (which checks the newest revision when it starts).
+CHECKS_DEBOUNCE_SECONDS = env.int("CHECKS_DEBOUNCE_SECONDS", default=30)
+# Readability warns below this Flesch reading ease (0-100) or above this school grade.
+CHECKS_READABILITY_MIN_EASE = env.float("CHECKS_READABILITY_MIN_EASE", default=30)
+CHECKS_READABILITY_MAX_GRADE = env.float("CHECKS_READABILITY_MAX_GRADE", default=14)
+# Node.js, which parses math with KaTeX (empty, or Node/KaTeX missing: "not run").
+CHECKS_NODE = env("CHECKS_NODE", default="node")
+# Minutes a run waits for the sandbox worker before its unanswered blocks say "not run".
+CHECKS_CODE_WAIT_MINUTES = env.int("CHECKS_CODE_WAIT_MINUTES", default=15)

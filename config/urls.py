@@ -14,10 +14,12 @@ urlpatterns = [
     path("", include("collaboration.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("community.urls")),
+    path("", include("contributions.urls")),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.api.urls")),
     path("api/", include("collaboration.api.urls")),
     path("api/", include("community.api.urls")),
+    path("api/", include("contributions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Whatever else is under /api/ (an unknown path, an id that is not a number) is a

@@ -7,3 +7,6 @@ class ContributionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "contributions"
     verbose_name = "Contributions"
+
+    def ready(self) -> None:
+        from . import hooks  # noqa: F401 - registers with the platform's seams

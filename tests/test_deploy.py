@@ -137,13 +137,17 @@ def test_procfile_runs_daphne_with_the_makefile_flags():
 
 def test_procfile_runs_one_worker_and_one_beat_with_an_ignored_schedule():
     commands = procfile_commands()
-    assert list(commands) == ["web", "worker", "beat"]  # web first: honcho gives it PORT
+    assert list(commands) == ["web", "worker", "beat", "sandbox"]  # web first: honcho's PORT
     worker = commands["worker"]
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert worker[worker.index("--concurrency") + 1] == "2"
     beat = commands["beat"]
     celery = beat[beat.index("celery") :]
     assert celery[:4] == ["celery", "-A", "config", "beat"]
+    # Code runs only on the sandbox worker, one run at a time; the worker above never takes it.
+    sandbox = commands["sandbox"]
+    assert sandbox[:6] == ["celery", "-A", "config", "worker", "-Q", "sandbox"]
+    assert sandbox[sandbox.index("--concurrency") + 1] == "1" and "-Q" not in worker
     schedule = celery[celery.index("--schedule") + 1]
     assert beat[:4] == ["mkdir", "-p", str(Path(schedule).parent), "&&"]
     # beat's state (a shelve: several files next to this name) must never be committed.
@@ -179,6 +183,7 @@ def test_make_run_starts_the_procfile_with_honcho_when_celery_queues():
 def test_dockerfile_runs_as_a_non_root_user_with_a_healthcheck():
     text = _read("Dockerfile")
     assert text.startswith("# syntax=") and "FROM python:3.11-slim" in text
+    assert "bubblewrap libseccomp2" in text, "the code sandbox's runners need both"
     assert re.search(r"^USER app$", text, re.MULTILINE)
     assert "HEALTHCHECK" in text and (BASE_DIR / "deploy" / "healthcheck.py").exists()
     assert "collectstatic --no-input" in text
@@ -196,6 +201,7 @@ def test_compose_file_describes_the_stack():
         "web",
         "worker",
         "beat",
+        "sandbox",
         "prometheus",
         "grafana",
     }
@@ -212,6 +218,9 @@ def test_compose_file_describes_the_stack():
     assert "command" not in services["web"], "web runs the image's daphne CMD"
     assert services["worker"]["command"][:5] == ["celery", "-A", "config", "worker", "-l"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    sandbox = services["sandbox"]["command"]
+    assert sandbox[:6] == ["celery", "-A", "config", "worker", "-Q", "sandbox"]
+    assert "-Q" not in services["worker"]["command"], "the default worker must not run code"
     assert services["postgres"]["image"] == "postgres:15" and services["postgres"]["healthcheck"]
     assert services["redis"]["image"] == "redis:7" and services["redis"]["healthcheck"]
 

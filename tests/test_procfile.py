@@ -1,6 +1,6 @@
-"""`make run` with services, for real: honcho starts the Procfile's web, worker and beat
-on the test database; /readyz turns 200 once the worker is seen; one SIGINT (Ctrl-C)
-stops all three."""
+"""`make run` with services, for real: honcho starts the Procfile's web, worker, beat and
+sandbox worker on the test database; /readyz turns 200 once the worker is seen; one SIGINT
+(Ctrl-C) stops them all."""
 
 from __future__ import annotations
 
@@ -80,9 +80,9 @@ def test_honcho_runs_web_worker_and_beat_and_one_sigint_stops_them(tmp_path):
         output = log_path.read_text()
         assert status == 200, f"/readyz: {status} {body}\n{output}"
         assert body["worker_seen_seconds_ago"] is not None
-        for name in ("web.1", "worker.1", "beat.1"):  # interleaved, each line named
+        for name in ("web.1", "worker.1", "beat.1", "sandbox.1"):  # interleaved, each named
             assert re.search(rf"^\S+ {re.escape(name)}\s+\| ", output, re.MULTILINE), name
-        assert len(_started_pids(output)) == 3, output
+        assert len(_started_pids(output)) == 4, output
         assert (tmp_path / "var").is_dir(), "beat keeps its schedule in var/"
 
         honcho.send_signal(signal.SIGINT)  # what Ctrl-C sends

@@ -39,7 +39,11 @@ from community.services import comments
 from tests.live import access_token
 from tests.servers import ROOT, DaphneServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Each run fuzzes every operation of the API (about 150): minutes, not the default 300 s.
+    pytest.mark.timeout(900),
+]
 
 CHECKS = (
     "not_a_server_error,response_schema_conformance,status_code_conformance,"
@@ -153,7 +157,7 @@ def _run_schemathesis(
     # In tmp_path: whatever schemathesis writes where it runs stays out of the project.
     result = subprocess.run(
         command, cwd=tmp_path, capture_output=True, encoding="utf-8", errors="replace",
-        timeout=600, check=False,
+        timeout=840, check=False,
     )  # fmt: skip
     output = result.stdout + result.stderr
     (ROOT / "test-output").mkdir(exist_ok=True)

@@ -3,6 +3,7 @@ figures behind /metrics (config/celery.py, config/metrics.py)."""
 
 import json
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -186,3 +187,20 @@ def test_metrics_without_redis_show_the_families_empty(client, settings, monkeyp
     for name in ("learnai_celery_queue_length", "learnai_celery_tasks_total"):
         assert f"# TYPE {name}" in text
         assert not _samples(client, name)
+
+
+def test_workers_import_every_task_module_and_know_every_beat_task():
+    """A task module missing from CELERY_IMPORTS would leave its tasks unknown to workers
+    (they would drop its messages), and a beat entry naming no task would never run."""
+    root = Path(settings.BASE_DIR)
+    modules = {
+        f"{app_dir.name}.tasks.{path.stem}"
+        for app_dir in root.iterdir()
+        if (app_dir / "tasks" / "__init__.py").exists()
+        for path in (app_dir / "tasks").glob("*.py")
+        if path.stem != "__init__"
+    }
+    assert modules <= set(settings.CELERY_IMPORTS), modules - set(settings.CELERY_IMPORTS)
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)

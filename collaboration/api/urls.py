@@ -6,7 +6,7 @@ the API documents them, plus the other spelling, hidden from the schema.
 
 from django.urls import path
 
-from . import recommendations, search, views
+from . import recommendations, rooms, search, views
 
 app_name = "collaboration_api"
 
@@ -35,6 +35,7 @@ _ROUTES = [
     ("tags/", views.TagListApi, "tag-list"),
     ("search", search.SearchApi, "search"),
     ("recommendations", recommendations.RecommendationListApi, "recommendations"),
+    *rooms.ROUTES,
 ]
 
 

@@ -241,6 +241,8 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
             "subscribe": self._subscribe,
             "unsubscribe": self._unsubscribe,
             "room_message": self._room_message,
+            "room_message_edit": self._room_message_edit,
+            "room_message_delete": self._room_message_delete,
             "ping": self._ping,
             "authenticate": self._already_authenticated,
         }.get(kind)

@@ -1,8 +1,9 @@
 """Topic frames of the live socket: following rooms and documents without joining them.
 
 `subscribe` / `unsubscribe` name a room (study group and AMA chat) or a document (its
-topic: comment activity, for document pages, which join no document), and `room_message`
-posts in a followed room. Mixed into the consumer (collab.py), which gives `handle`,
+topic: comment activity, for document pages, which join no document); `room_message`
+posts in a followed room, `room_message_edit` and `room_message_delete` change a message
+there. Mixed into the consumer (collab.py), which gives `handle`,
 `registry`, `user`, `send_error` and the chat checks; the rules are the selectors' and
 services' (docs/realtime-protocol.md, "Topics").
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from .. import selectors, services
-from ..models import Room
+from ..models import Room, RoomMessage
 from ..realtime import wire
 from ..realtime.db import run_db
 from ..selectors.live import document_find_readable
+from ..services.rooms import room_message_delete, room_message_edit
 from .limits import is_int
 
 MAX_ROOMS_PER_SOCKET = 50
@@ -23,7 +25,7 @@ MAX_DOCUMENTS_PER_SOCKET = 50  # document topics followed without joining
 
 
 class SubscriptionFrames:
-    """The consumer's handlers for `subscribe`, `unsubscribe` and `room_message`."""
+    """The consumer's handlers for `subscribe`, `unsubscribe` and the room writes."""
 
     async def _subscribe(self, data: dict) -> None:
         if "document" in data:
@@ -153,23 +155,77 @@ class SubscriptionFrames:
             return
         self.registry.leave_room(self.handle, room_id)
 
-    async def _room_message(self, data: dict) -> None:
+    def _room_write_allowed(self, data: dict, *, needs_text: bool) -> int | None:
+        """The room of a write frame (message, edit, delete) if the socket follows it, the
+        frame is well formed and the chat rate allows it; otherwise an `error` (with
+        `room`) is sent and None answered."""
         room_id = data.get("room")
         if not is_int(room_id) or room_id not in self.handle.rooms:
             self.send_error("not_found", "subscribe to the room first", room=room_id)
-            return
-        if not self._chat_allowed(data):
-            return
+            return None
+        if needs_text and not isinstance(data.get("message"), str):
+            self.send_error("invalid_operation", "a room message needs some text", room=room_id)
+            return None
+        if "message_id" in data and not (is_int(data["message_id"]) and data["message_id"] > 0):
+            self.send_error("invalid_operation", "message_id must be a message id", room=room_id)
+            return None
+        wait_ms = self.chat_bucket.take()  # the same budget as document chat
+        if wait_ms:
+            self.send_error(
+                "rate_limited", "too many messages; slow down",
+                room=room_id, retry_after_ms=wait_ms,
+            )  # fmt: skip
+            return None
+        return room_id
+
+    async def _room_write(self, room_id: int, service, **kwargs) -> None:
+        """Runs a room service; refusals become `error` frames naming the room. What it
+        stores reaches this socket too, on the room's topic."""
         try:
-            await run_db(
-                services.room_message_post,
-                room_id=room_id,
-                user=self.user,
-                message=data["message"],
-                message_type=data.get("message_type", "text"),
-            )
+            await run_db(service, room_id=room_id, user=self.user, **kwargs)
         except (ValidationError, services.ActionForbidden) as exc:
             self._chat_refused(exc, room=room_id)
         except Room.DoesNotExist:
             self.send_error("not_found", "there is no such room", room=room_id)
-        # A stored message reaches this socket too, on the room's topic.
+        except RoomMessage.DoesNotExist:
+            self.send_error(
+                "not_found", "there is no such message", room=room_id,
+                message_id=kwargs.get("message_id"),
+            )  # fmt: skip
+
+    async def _room_message(self, data: dict) -> None:
+        room_id = self._room_write_allowed(data, needs_text=True)
+        if room_id is None:
+            return
+        await self._room_write(
+            room_id,
+            services.room_message_post,
+            message=data["message"],
+            message_type=data.get("message_type", "text"),
+        )
+
+    async def _room_message_edit(self, data: dict) -> None:
+        """`{"type": "room_message_edit", "room": 5, "message_id": 981, "message": "..."}`"""
+        if "message_id" not in data:
+            self.send_error("invalid_operation", "name the message_id", room=data.get("room"))
+            return
+        room_id = self._room_write_allowed(data, needs_text=True)
+        if room_id is None:
+            return
+        await self._room_write(
+            room_id,
+            room_message_edit,
+            message_id=data["message_id"],
+            message=data["message"],
+            message_type=data.get("message_type"),
+        )
+
+    async def _room_message_delete(self, data: dict) -> None:
+        """`{"type": "room_message_delete", "room": 5, "message_id": 981}`"""
+        if "message_id" not in data:
+            self.send_error("invalid_operation", "name the message_id", room=data.get("room"))
+            return
+        room_id = self._room_write_allowed(data, needs_text=False)
+        if room_id is None:
+            return
+        await self._room_write(room_id, room_message_delete, message_id=data["message_id"])

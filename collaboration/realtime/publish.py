@@ -5,9 +5,9 @@ or the `*_on_commit` helpers here), so nobody hears of a change that was rolled 
 
 - `revisions_committed`: revisions committed outside the socket path (REST, restores,
   merges). Sockets that miss the message still catch up from the operation log.
-- `to_user` / `to_room` / `to_document`: a frame for every socket of a user (every open
-  tab), every socket subscribed to a room, or every socket joined or subscribed to a
-  document, on every server process. Frames carry `type` and an
+- `to_user` (`to_users` for many at once) / `to_room` / `to_document`: a frame for every
+  socket of a user (every open tab), every socket subscribed to a room, or every socket
+  joined or subscribed to a document, on every server process. Frames carry `type` and an
   integer `id`; `topic` is added here. For "nothing lost across reconnect", publish a
   topic's frames in the order of their ids and register a backlog reader
   (`realtime.topics.register_backlog`).
@@ -47,18 +47,29 @@ def redis_client() -> redis.Redis:
 
 def _publish(kind: str, object_id: int, message: dict[str, Any]) -> None:
     """To every other process through Redis, and to this process's own sockets directly."""
+    _publish_many([(kind, object_id, message)])
+
+
+def _publish_many(messages: list[tuple[str, int, dict[str, Any]]]) -> None:
+    """`_publish` for several messages in one Redis round trip (a pipeline)."""
+    if not messages:
+        return
     if settings.REDIS_URL:
         try:
             # Sent with this process's id: its own listener skips it (delivered below).
-            redis_client().publish(
-                wire.channel(kind, object_id), wire.encode(wire.PROCESS_ID, message)
-            )
+            pipeline = redis_client().pipeline(transaction=False)
+            for kind, object_id, message in messages:
+                pipeline.publish(
+                    wire.channel(kind, object_id), wire.encode(wire.PROCESS_ID, message)
+                )
+            pipeline.execute()
         except redis.RedisError as exc:
             # Other processes find revisions in the log and access changes by polling.
-            logger.warning("publish to %s %s failed: %s", kind, object_id, exc)
+            logger.warning("publish of %d messages failed: %s", len(messages), exc)
     registry = process.serving()
     if registry is not None:
-        registry.loop.call_soon_threadsafe(registry.dispatch, kind, int(object_id), message)
+        for kind, object_id, message in messages:
+            registry.loop.call_soon_threadsafe(registry.dispatch, kind, int(object_id), message)
 
 
 def revisions_committed(document_id: int, frames: list[dict], access_version: int) -> None:
@@ -77,6 +88,17 @@ def _topic_frame(kind: str, object_id: int, frame: dict[str, Any]) -> dict[str, 
 def to_user(user_id: int, frame: dict[str, Any]) -> None:
     """A frame for every open socket of the user (notifications, ...)."""
     _publish(wire.USER, user_id, {"k": "topic", "frame": _topic_frame(wire.USER, user_id, frame)})
+
+
+def to_users(frames: list[tuple[int, dict[str, Any]]]) -> None:
+    """`to_user` for many (user id, frame) pairs at once: one Redis round trip, so one
+    event that notifies a thousand people does not wait for a thousand."""
+    _publish_many(
+        [
+            (wire.USER, user_id, {"k": "topic", "frame": _topic_frame(wire.USER, user_id, frame)})
+            for user_id, frame in frames
+        ]
+    )
 
 
 def to_room(room_id: int, frame: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ moved, and when a commit finds their stamp out of date. The rules themselves are
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -19,7 +21,16 @@ from django.utils import timezone
 from accounts.credentials import Credential, credential_holds
 from accounts.models import ApiKey, credential_stamp
 
-from ..models import Document, DocumentMember, Room, RoomEntryKind, RoomMember, RoomMessage
+from ..markdown import render_markdown
+from ..models import (
+    ChatMessage,
+    Document,
+    DocumentMember,
+    Room,
+    RoomEntryKind,
+    RoomMember,
+    RoomMessage,
+)
 from ..permissions import can_post_in_room, can_read_room, document_access
 from .operations import document_find
 
@@ -230,32 +241,81 @@ def room_find_readable(*, room_id: int, credential: Credential) -> tuple[Room, R
 
 
 def room_entry_frame(entry: RoomMessage) -> dict[str, Any]:
-    """A row of a room's log as the frame its sockets get (without `topic`)."""
+    """A row of a room's log as the frame its sockets get (without `topic`).
+
+    Edit and delete rows carry their message's current state, read with the row
+    (`room_backlog` selects `target`): a client replaying the log ends where the room is,
+    and the text of a message deleted since is never sent again."""
     if entry.kind == RoomEntryKind.EVENT:
         # An app's event: its payload is the frame (`type` named by the app).
         return {**entry.payload, "id": entry.pk, "room": entry.room_id}
+    if entry.kind == RoomEntryKind.EDIT:
+        return room_edit_frame(entry)
+    if entry.kind == RoomEntryKind.DELETE:
+        return {
+            "type": "room_message_deleted",
+            "id": entry.pk,
+            "room": entry.room_id,
+            "message_id": entry.target_id,
+        }
     return room_message_frame(entry)
 
 
+def _timestamp(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def room_message_html(text: str, message_type: str) -> str:
+    """A message as safe HTML: Markdown rendered as documents are (raw HTML off, nh3 after,
+    links rel="noopener nofollow"); code messages shown as they were typed."""
+    if message_type == ChatMessage.MessageType.CODE:
+        return f'<pre class="room-code"><code>{html.escape(text)}</code></pre>'
+    return render_markdown(text)
+
+
 def room_message_frame(message: RoomMessage) -> dict[str, Any]:
-    """A room message as the `room_message` frame on the room's topic (without `topic`)."""
+    """A room message as the `room_message` frame on the room's topic (without `topic`), in
+    its current state: edited text, or no text at all once deleted."""
     user = message.user
+    deleted = message.deleted_at is not None
+    text = "" if deleted else message.message
     return {
         "type": "room_message",
         "id": message.pk,
         "room": message.room_id,
         "user": {"id": user.pk, "username": user.username} if user else None,
-        "message": message.message,
+        "message": text,
         "message_type": message.message_type,
-        "created_at": message.created_at.isoformat().replace("+00:00", "Z"),
+        "html": "" if deleted else room_message_html(text, message.message_type),
+        "created_at": _timestamp(message.created_at),
+        "edited_at": _timestamp(message.edited_at),
+        "deleted": deleted,
+    }
+
+
+def room_edit_frame(entry: RoomMessage) -> dict[str, Any]:
+    """`room_message_edited` for an edit row: the message's text now (none if deleted)."""
+    target = entry.target
+    deleted = target.deleted_at is not None
+    text = "" if deleted else target.message
+    return {
+        "type": "room_message_edited",
+        "id": entry.pk,
+        "room": entry.room_id,
+        "message_id": target.pk,
+        "message": text,
+        "message_type": target.message_type,
+        "html": "" if deleted else room_message_html(text, target.message_type),
+        "edited_at": _timestamp(target.edited_at),
+        "deleted": deleted,
     }
 
 
 def room_backlog(*, room_id: int, after: int, limit: int = ROOM_BACKLOG_LIMIT) -> list[dict]:
-    """Room message frames with id > `after`, oldest first, at most `limit`."""
-    messages = (
+    """The frames of a room's log with id > `after`, oldest first, at most `limit`."""
+    entries = (
         RoomMessage.objects.filter(room_id=room_id, pk__gt=after)
-        .select_related("user")
+        .select_related("user", "target")
         .order_by("pk")[:limit]
     )
-    return [room_entry_frame(message) for message in messages]
+    return [room_entry_frame(entry) for entry in entries]

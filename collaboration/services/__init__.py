@@ -43,6 +43,8 @@ from .rooms import (
     room_event_post,
     room_member_add,
     room_member_remove,
+    room_message_delete,
+    room_message_edit,
     room_message_post,
     room_set_public,
 )
@@ -89,6 +91,8 @@ __all__ = [
     "room_event_post",
     "room_member_add",
     "room_member_remove",
+    "room_message_delete",
+    "room_message_edit",
     "room_message_post",
     "room_set_public",
     "session_create",

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .. import signals
 from ..locking import take_sqlite_write_lock
 from ..models import ChatMessage, Room, RoomEntryKind, RoomMember, RoomMessage
-from ..permissions import can_post_in_room
+from ..permissions import can_post_in_room, can_read_room, is_moderator, is_signed_in
 from ..realtime import publish
 from ..selectors import room_entry_frame, room_message_frame
 from .chat import chat_message_clean
@@ -60,9 +61,17 @@ def room_create(
     return room
 
 
-def room_member_add(*, room: Room, user: User) -> RoomMember:
+def room_member_add(room: Room, user: User, *, is_moderator: bool = False) -> RoomMember:
+    """Makes `user` a member of the room (idempotent) and sets whether they moderate it:
+    the flag is upserted, so calling again with `is_moderator=False` takes it away (a
+    group moderator demoted, an AMA's host changed)."""
     with transaction.atomic():
-        member, _created = RoomMember.objects.get_or_create(room=room, user=user)
+        member, created = RoomMember.objects.get_or_create(
+            room=room, user=user, defaults={"is_moderator": bool(is_moderator)}
+        )
+        if not created and member.is_moderator != bool(is_moderator):
+            member.is_moderator = bool(is_moderator)
+            member.save(update_fields=["is_moderator"])
     return member
 
 
@@ -92,6 +101,37 @@ def room_archive(*, room: Room) -> Room:
     return room
 
 
+def _lock_room(room_id: int) -> Room:
+    """The room, row-locked: the log's ids grow in commit order (resume by id)."""
+    take_sqlite_write_lock(Room, room_id)
+    return Room.objects.select_for_update().get(pk=room_id)
+
+
+def _membership(room: Room, user: User) -> RoomMember | None:
+    if not is_signed_in(user):
+        return None
+    return RoomMember.objects.filter(room=room, user=user).first()
+
+
+def _message_in_room(room: Room, message_id: int, user: User) -> RoomMessage:
+    """A message of the room that `user` may read and that is not deleted; otherwise
+    RoomMessage.DoesNotExist (the caller answers "no such message", telling nothing)."""
+    member = _membership(room, user)
+    if not is_signed_in(user) or not can_read_room(user, room, is_member=member is not None):
+        raise RoomMessage.DoesNotExist("There is no such message.")
+    # The room's row lock (taken by the caller) orders every change to its messages.
+    message = (
+        RoomMessage.objects.filter(
+            room=room, pk=message_id, kind=RoomEntryKind.MESSAGE, deleted_at__isnull=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if message is None:
+        raise RoomMessage.DoesNotExist("There is no such message.")
+    return message
+
+
 def room_message_post(
     *,
     room_id: int,
@@ -103,18 +143,113 @@ def room_message_post(
     (every process) once it is committed."""
     text, message_type = chat_message_clean(message=message, message_type=message_type)
     with transaction.atomic():
-        take_sqlite_write_lock(Room, room_id)
-        # The room's row lock orders messages: ids grow in commit order (resume by id).
-        room = Room.objects.select_for_update().get(pk=room_id)
-        is_member = RoomMember.objects.filter(room=room, user=user).exists()
-        if not can_post_in_room(user, room, is_member=is_member):
+        room = _lock_room(room_id)
+        member = _membership(room, user)
+        if not can_post_in_room(user, room, is_member=member is not None):
             raise ActionForbidden("You may not post in this room.")
         stored = RoomMessage.objects.create(
             room=room, user=user, message=text, message_type=message_type
         )
         stored.user = user
         publish.on_commit(publish.to_room, room.pk, room_message_frame(stored))
+        _announce_text(stored, room=room, is_edit=False)
     return stored
+
+
+def room_message_edit(
+    *,
+    room_id: int,
+    message_id: int,
+    user: User,
+    message: object,
+    message_type: object = None,
+) -> RoomMessage:
+    """The author changes their message's text (and type, if given): the message row
+    holds the new text and an `edit` row is appended to the log, so sockets and clients
+    that reconnect see the change in order. Not in an archived room. Answers the message.
+    """
+    with transaction.atomic():
+        room = _lock_room(room_id)
+        stored = _message_in_room(room, message_id, user)
+        if message_type is None:
+            message_type = stored.message_type
+        text, message_type = chat_message_clean(message=message, message_type=message_type)
+        if stored.user_id != user.pk:
+            raise ActionForbidden("You can only edit your own messages.")
+        if room.archived_at is not None:
+            raise ActionForbidden("This chat is closed: its messages can no longer be edited.")
+        if not can_post_in_room(user, room, is_member=_membership(room, user) is not None):
+            raise ActionForbidden("You may no longer post in this room.")
+        if text == stored.message and message_type == stored.message_type:
+            return stored  # nothing changed: no log row, no frame
+        stored.message = text
+        stored.message_type = message_type
+        stored.edited_at = timezone.now()
+        stored.save(update_fields=["message", "message_type", "edited_at"])
+        entry = RoomMessage.objects.create(
+            room=room,
+            user=user,
+            kind=RoomEntryKind.EDIT,
+            target=stored,
+            message=text,
+            message_type=message_type,
+        )
+        entry.target = stored
+        publish.on_commit(publish.to_room, room.pk, room_entry_frame(entry))
+        _announce_text(stored, room=room, is_edit=True)
+    return stored
+
+
+def room_message_delete(*, room_id: int, message_id: int, user: User) -> RoomMessage:
+    """Deletes a message: its author, the room's moderators and site moderators may.
+    Everyone sees a placeholder from then on; the text stays in the row for moderators
+    (the admin), never in an answer or a frame. Deleting a deleted message changes
+    nothing. Answers the message."""
+    with transaction.atomic():
+        room = _lock_room(room_id)
+        already = RoomMessage.objects.filter(
+            room=room, pk=message_id, kind=RoomEntryKind.MESSAGE, deleted_at__isnull=False
+        ).first()
+        if already is not None and room_message_can_delete(room=room, message=already, user=user):
+            return already  # DELETE is idempotent
+        stored = _message_in_room(room, message_id, user)
+        if not room_message_can_delete(room=room, message=stored, user=user):
+            raise ActionForbidden(
+                "You can delete your own messages; only moderators delete other people's."
+            )
+        stored.deleted_at = timezone.now()
+        stored.deleted_by = user
+        stored.save(update_fields=["deleted_at", "deleted_by"])
+        entry = RoomMessage.objects.create(
+            room=room, user=user, kind=RoomEntryKind.DELETE, target=stored, message=""
+        )
+        publish.on_commit(publish.to_room, room.pk, room_entry_frame(entry))
+    return stored
+
+
+def room_message_can_delete(*, room: Room, message: RoomMessage, user: User) -> bool:
+    """The author (while they may read the room), its moderators, site moderators."""
+    if not is_signed_in(user):
+        return False
+    if is_moderator(user):
+        return True
+    member = _membership(room, user)
+    if member is None and not can_read_room(user, room, is_member=False):
+        return False
+    return message.user_id == user.pk or (member is not None and member.is_moderator)
+
+
+def _announce_text(message: RoomMessage, *, room: Room, is_edit: bool) -> None:
+    """Tells other apps (mentions) about text people can read now, inside the transaction
+    that stored it: their notifications are queued for after the commit."""
+    signals.room_message_posted.send(
+        sender=RoomMessage,
+        message_id=message.pk,
+        room_id=room.pk,
+        author_id=message.user_id,
+        text=message.message if message.message_type == ChatMessage.MessageType.TEXT else "",
+        is_edit=is_edit,
+    )
 
 
 def room_event_post(*, room_id: int, frame: dict) -> RoomMessage:
@@ -125,8 +260,7 @@ def room_event_post(*, room_id: int, frame: dict) -> RoomMessage:
     if not isinstance(frame.get("type"), str) or "id" in frame:
         raise ValueError("an event frame needs a string 'type' and no 'id'")
     with transaction.atomic():
-        take_sqlite_write_lock(Room, room_id)
-        Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True).get()
+        _lock_room(room_id)
         entry = RoomMessage.objects.create(
             room_id=room_id, kind=RoomEntryKind.EVENT, payload=frame, message=""
         )

@@ -54,6 +54,23 @@ async def test_another_users_topic_is_not_delivered():
     await client.close()
 
 
+async def test_frames_for_many_users_at_once_reach_each_user_only():
+    ada, lin, mo = await make_user(), await make_user(), await make_user()
+    ada_client, _ = await open_user_socket(ada)
+    lin_client, _ = await open_user_socket(lin)
+    await sync_to_async(publish.to_users)(
+        [
+            (mo.pk, {"type": "notification", "id": 1}),
+            (ada.pk, {"type": "notification", "id": 2, "for": "ada"}),
+            (lin.pk, {"type": "notification", "id": 3, "for": "lin"}),
+        ]
+    )
+    assert (await ada_client.recv_type("notification"))["for"] == "ada"
+    assert (await lin_client.recv_type("notification"))["for"] == "lin"
+    await ada_client.close()
+    await lin_client.close()
+
+
 def test_a_topic_frame_needs_a_type_and_an_integer_id():
     with pytest.raises(ValueError):
         publish.to_user(1, {"type": "notification", "id": "7"})

@@ -1,3 +1,10 @@
 """The community admin, one module per concern: the moderation queue, posts, the ledger."""
 
-from . import moderation, posts, reputation  # noqa: F401
+from . import (  # noqa: F401
+    amas,
+    groups,
+    moderation,
+    notifications,
+    posts,
+    reputation,
+)

@@ -7,16 +7,19 @@ out of the schema.
 
 from django.urls import path
 
-from . import comments, flags, questions, users, votes
+from . import amas, comments, flags, notifications, questions, study_groups, users, votes
 
 app_name = "community_api"
 
 _ROUTES = [
+    *notifications.ROUTES,
     *comments.ROUTES,
     *questions.ROUTES,
     *votes.ROUTES,
     *flags.ROUTES,
     *users.ROUTES,
+    *amas.ROUTES,
+    *study_groups.ROUTES,
 ]
 
 

@@ -1,3 +1,15 @@
 """Registrations with the platform's seams, one module per concern."""
 
-from . import comment_panels, comments, demo, moderation, questions, users, votes  # noqa: F401
+from . import (  # noqa: F401
+    amas,
+    comment_panels,
+    comments,
+    demo,
+    groups,
+    moderation,
+    notifications,
+    questions,
+    rooms,
+    users,
+    votes,
+)

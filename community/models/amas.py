@@ -32,6 +32,10 @@ class AmaSession(models.Model):
     answering_now = models.ForeignKey(
         "AmaQuestion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # People who pressed "Remind me": told when it starts soon, with askers and voters.
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="followed_amas"
+    )
     # Set when the reminder task claimed this session: "starting soon" goes out once.
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,7 +11,6 @@ reader may not open does not exist for them (404), and neither do its answers.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import (
@@ -30,14 +29,12 @@ from django.http import Http404
 
 from collaboration.markdown import table_of_contents
 from collaboration.models import Document, Tag
-from collaboration.permissions import is_signed_in, readable_documents
+from collaboration.permissions import readable_documents
 from collaboration.selectors.operations import document_find
 
-from ..models import Answer, AnswerRevision, Question, QuestionRevision, Vote
+from ..models import Answer, AnswerRevision, Question, QuestionRevision
 from ..visibility import visible_posts
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
+from .votes import my_votes  # noqa: F401 - the question pages and API read votes through here
 
 SORTS = ("newest", "votes", "activity")
 STATUSES = ("all", "answered", "unanswered")
@@ -283,14 +280,3 @@ def question_revisions(*, question: Question) -> QuerySet[QuestionRevision]:
 
 def answer_revisions(*, answer: Answer) -> QuerySet[AnswerRevision]:
     return answer.revisions.select_related("editor").order_by("number")
-
-
-def my_votes(*, user, target_type: str, ids: Iterable[int]) -> dict[int, int]:
-    """{target id: +1 or -1} for the items among `ids` that `user` voted on."""
-    if not is_signed_in(user):
-        return {}
-    return dict(
-        Vote.objects.filter(
-            user=user, target_type=target_type, target_id__in=list(ids)
-        ).values_list("target_id", "value")
-    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import person_find  # noqa: F401 - profiles read people through here
 
 from ..badges import BY_SLUG, LEVELS, Badge
 from ..models import Answer, BadgeAward, Comment, Question, TargetType
@@ -21,13 +22,6 @@ from .targets import (
 )
 
 PROFILE_POSTS = 10  # of each kind on a profile
-
-
-def person_find(*, username: str) -> User | None:
-    """An active account by username (any case), as profiles find it."""
-    if "\x00" in username:  # no username has one, and PostgreSQL refuses it in a query
-        return None
-    return User.objects.filter(username__iexact=username, is_active=True).first()
 
 
 def user_list(*, query: str = "") -> QuerySet[User]:

@@ -25,7 +25,7 @@ from accounts.models import User
 from ..errors import Conflict
 from ..models import Answer, AnswerRevision, Question, ReputationReason, TargetType
 from ..selectors.questions import answer_get_visible, question_get_visible
-from . import badges, reputation
+from . import badges, reputation, watches
 from .questions import (
     SUMMARY_MAX_CHARS,
     check_can_accept,
@@ -73,6 +73,7 @@ def answer_create(*, question_id: int, author: User, content: object) -> Answer:
         _write_revision(answer, author, "")
         _touch(question.pk, answer_count=F("answer_count") + 1)
         badges.schedule_check(author.pk)
+        watches.on_answer_posted(answer)
     return answer
 
 
@@ -194,6 +195,7 @@ def answer_accept(*, answer_id: int, user: User) -> Answer:
         question.last_activity_at = answer.accepted_at
         question.save(update_fields=["accepted_answer", "last_activity_at", "updated_at"])
         _grant_accept(question, answer, user)
+        watches.on_answer_accepted(answer, by=user)
         for person in {answer.author_id, user.pk, previous.author_id if previous else None}:
             badges.schedule_check(person)
     return answer

@@ -7,16 +7,17 @@ from django.db import transaction
 
 from accounts.models import User
 
-from .. import tasks
 from ..badges import BADGES
 from ..models import BadgeAward
+from ..tasks import badges as badge_tasks
+from . import watches
 
 
 def schedule_check(user_id: int | None) -> None:
     """Asks a worker to award whatever badges the person now deserves, once the current
     transaction commits (call after any event a badge may count: a post, a vote, ...)."""
     if user_id is not None:
-        transaction.on_commit(lambda: tasks.award_badges.delay(user_id))
+        transaction.on_commit(lambda: badge_tasks.award_badges.delay(user_id))
 
 
 def award_deserved(*, user_id: int) -> list[str]:
@@ -46,4 +47,5 @@ def award_deserved(*, user_id: int) -> list[str]:
             )
             if created:
                 awarded.append(badge.slug)
+                watches.on_badge_awarded(_award)
     return awarded

@@ -37,7 +37,7 @@ from ..models import (
     CommentType,
 )
 from ..selectors import comments as selectors
-from . import anchors
+from . import anchors, watches
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -254,6 +254,7 @@ def comment_create(
             document_id=document_id, author=user, content=content, comment_type=kind, **fields
         )
         comment_event(comment, CommentEventKind.CREATED, user)
+        watches.on_comment_posted(comment)
     return comment
 
 
@@ -288,6 +289,7 @@ def comment_reply(*, user: User, comment_id: int, content: object) -> Comment:
             comment_type=root.comment_type,
         )
         comment_event(reply, CommentEventKind.CREATED, user)
+        watches.on_comment_posted(reply, replied_to=_comment)
     return reply
 
 

@@ -1,11 +1,11 @@
 """Notifying people: one call for every event of every app.
 
-`notify_on_commit(...)` is what services call, inside the transaction that records the
-event: once it commits, a Celery task runs `notify(...)`, which writes one notification per
-recipient (at most one per event key and recipient, so a retried or doubled task never
-doubles one), publishes each to its recipient's open tabs (`notification` frames on the
-user's topic, with the same id the API lists) and marks what is to be emailed, now or in
-the daily digest, by each recipient's choice for that kind.
+`community.tasks.notifications.notify_on_commit(...)` is what services call, inside the
+transaction that records the event: once it commits, a Celery task runs `notify(...)`,
+which writes one notification per recipient (at most one per event key and recipient, so
+a retried or doubled task never doubles one), publishes each to its recipient's open tabs
+(`notification` frames on the user's topic, with the same id the API lists) and marks what
+is to be emailed, now or in the daily digest, by each recipient's choice for that kind.
 """
 
 from __future__ import annotations
@@ -16,13 +16,22 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from collaboration.locking import take_sqlite_write_lock
 from collaboration.realtime import publish
 
-from .. import tasks
-from ..models import Delivery, EmailStatus, Notification, NotificationFeed, NotificationPreference
+from ..errors import InvalidInput
+from ..models import (
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationFeed,
+    NotificationKind,
+    NotificationPreference,
+)
 
 TITLE_MAX_CHARS = 300
 BODY_MAX_CHARS = 280
@@ -107,6 +116,8 @@ def notify(
     title = _excerpt(title, TITLE_MAX_CHARS)
     body = _excerpt(body, BODY_MAX_CHARS)
     with transaction.atomic():
+        # SQLite: the write lock first (a no-op UPDATE of the first recipient's row).
+        take_sqlite_write_lock(User, min(wanted))
         active = sorted(
             User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)
         )
@@ -115,7 +126,6 @@ def notify(
         NotificationFeed.objects.bulk_create(
             [NotificationFeed(user_id=pk) for pk in active], ignore_conflicts=True
         )
-        take_sqlite_write_lock(NotificationFeed, active[0])
         list(
             NotificationFeed.objects.select_for_update()
             .filter(user_id__in=active)
@@ -150,17 +160,76 @@ def notify(
         )
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         counts = unread_counts(fresh)
+        frames = []
         for notification in created:
             notification.actor = actor
-            frame = notification_frame(notification, counts.get(notification.recipient_id, 0))
-            publish.on_commit(publish.to_user, notification.recipient_id, frame)
-        to_email = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
-        if to_email:
-            transaction.on_commit(lambda: tasks.send_notification_emails.delay(to_email))
+            count = counts.get(notification.recipient_id, 0)
+            frames.append((notification.recipient_id, notification_frame(notification, count)))
+        publish.on_commit(publish.to_users, frames)
     return created
 
 
-def notify_on_commit(**event: Any) -> None:
-    """`notify(**event)` by a worker once the current transaction commits (call inside it;
-    the event's fields must be JSON: ids, strings)."""
-    transaction.on_commit(lambda: tasks.notify.delay(event))
+# --- the recipient's side: reading, choosing ------------------------------------------------
+
+
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    """Marks one of the user's notifications read (again: nothing changes); Http404 for
+    anyone else's. An email not sent yet is no longer sent."""
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise Http404("There is no such notification.")
+    if updated:
+        _skip_unsent([notification_id])
+    return notification
+
+
+def mark_all_read(*, user: User, before_id: int | None = None) -> int:
+    """Marks the user's unread notifications read, only those up to `before_id` when given
+    (what the page showed, not what arrived since); answers how many."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if before_id is not None:
+        rows = rows.filter(pk__lte=before_id)
+    ids = list(rows.values_list("pk", flat=True))
+    count = Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    _skip_unsent(ids)
+    return count
+
+
+def _skip_unsent(ids: list[int]) -> None:
+    """Read before its email left: the email task skips it (it re-checks read_at under the
+    row lock, so this is only the fast path)."""
+    Notification.objects.filter(pk__in=ids, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.SKIPPED
+    )
+
+
+def clean_preferences(changes: object) -> dict[str, str]:
+    """{kind: delivery} checked: an unknown kind or delivery is InvalidInput naming it."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("Send a map of kind to delivery.", field="non_field_errors")
+    clean = {}
+    for kind, delivery in changes.items():
+        if kind not in NotificationKind.values:
+            raise InvalidInput(
+                f"“{str(kind)[:40]}” is not a kind of notification.", field=str(kind)[:40]
+            )
+        if delivery not in Delivery.values:
+            raise InvalidInput(f"Choose one of: {', '.join(Delivery.values)}.", field=str(kind))
+        clean[kind] = str(delivery)
+    return clean
+
+
+def preferences_update(*, user: User, changes: object) -> dict[str, str]:
+    """Sets the deliveries given (a partial map); the others stay as they are."""
+    clean = clean_preferences(changes)
+    with transaction.atomic():
+        for kind, delivery in clean.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"delivery": delivery}
+            )
+    return clean

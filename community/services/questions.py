@@ -36,7 +36,7 @@ from .. import privileges
 from ..errors import CommunityError, Conflict, InvalidInput, NotAllowed
 from ..models import Answer, CloseReason, Difficulty, Question, QuestionRevision
 from ..selectors.questions import question_get_visible
-from . import badges
+from . import badges, watches
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -362,6 +362,7 @@ def question_create(
         question.tags.set(tags_for(wishes))
         _write_revision(question, author, "")
         badges.schedule_check(author.pk)
+        watches.on_question_asked(question)
     return question
 
 

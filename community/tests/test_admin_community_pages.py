@@ -3,26 +3,38 @@ ledger, the audit log and revisions cannot be added, changed or deleted there.""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import user_set_role
 from accounts.tests.factories import UserFactory
+from collaboration.tests.factories import DocumentFactory
 from community.models import (
+    AmaState,
     AnswerRevision,
     BadgeAward,
     BadgeLevel,
     CommentEvent,
     CommentRevision,
+    DigestRun,
+    NotificationPreference,
     QuestionRevision,
     ReputationReason,
     Vote,
 )
-from community.services import moderation, reputation
+from community.services import amas, amas_faq, amas_questions, moderation, reputation
+from community.services.groups import group_create
+from community.services.groups_meetups import meetup_schedule
+from community.services.groups_membership import group_join
 
 from .factories import AnswerFactory, CommentFactory, QuestionFactory
+from .factories_amas import make_ama
+from .factories_notifications import NotificationFactory, WatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +90,28 @@ def rows():
     moderation.author_warn(
         moderator=mo, target_type="answer", target_id=answer.pk, note="Cite your sources."
     )
+    # Live community: a private group with a join request and a meetup, an ended AMA with
+    # an FAQ entry, notifications, a watch, a preference and a digest run.
+    owner = UserFactory()
+    group = group_create(
+        owner=owner, name="Attention readers", topic_focus="transformers", is_private=True
+    )
+    group_join(group_id=group.pk, user=UserFactory())
+    start = timezone.now() + timedelta(days=7)
+    end = start + timedelta(hours=1)
+    meetup_schedule(
+        group_id=group.pk, user=owner, title="Chapter 3",
+        starts_at=start.isoformat(), ends_at=end.isoformat(),
+    )  # fmt: skip
+    ama = make_ama(state=AmaState.LIVE, documents=[DocumentFactory()])
+    asked = amas_questions.question_ask(ama_id=ama.pk, author=UserFactory(), content="Why?")
+    amas_questions.question_answer(ama_id=ama.pk, question_id=asked.pk, user=ama.host, answer="So.")
+    amas.ama_end(ama_id=ama.pk, user=ama.host)
+    amas_faq.faq_from_answers(ama_id=ama.pk, user=ama.host, question_ids=[asked.pk])
+    NotificationFactory(recipient=answer.author)
+    WatchFactory(user=answer.author, target_type="question", question=question)
+    NotificationPreference.objects.create(user=answer.author, kind="badge", delivery="email")
+    DigestRun.objects.create(user=answer.author, day=date(2026, 5, 4))
     return {"question": question, "answer": answer, "comment": comment}
 
 

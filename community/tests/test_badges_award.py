@@ -13,7 +13,7 @@ from community import badges as definitions
 from community.models import BadgeAward, Vote
 from community.services import votes
 from community.services.badges import award_deserved
-from community.tasks import award_badges
+from community.tasks.badges import award_badges
 from community.tests.factories import AnswerFactory, CommentFactory, QuestionFactory
 
 

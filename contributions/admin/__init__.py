@@ -1,0 +1,4 @@
+"""Admin for moderators, one module per concern (each imported here)."""
+
+from . import checks  # noqa: F401, I001
+from . import git  # noqa: F401
