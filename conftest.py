@@ -26,13 +26,13 @@ def _clean_cache():
     cache.clear()
 
 
-def _a_delivery_is_running() -> bool:
-    """Another connection to this test database holds the post-commit hook's cursors."""
+def _another_transaction_is_running() -> bool:
+    """Another connection to this test database is in a transaction (a server process
+    delivering the post-commit hook, writing a group's activity, syncing Git...)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM pg_locks WHERE pid <> pg_backend_pid()"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND relation = 'collaboration_revisioncursor'::regclass LIMIT 1"
+            "SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND datname = current_database() AND xact_start IS NOT NULL LIMIT 1"
         )
         return cursor.fetchone() is not None
 
@@ -44,17 +44,18 @@ def _is_transactional(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def hook_deliveries_settled(request):
-    """Server processes deliver each commit to the post-commit hook's receivers (comment
-    anchors) just after it. On PostgreSQL, pytest-django's flush after a transactional
-    test (one TRUNCATE of every table) deadlocks with a delivery still under way, so wait
-    for those to end first. (Autouse fixtures of plugins are set up first, so this one's
-    teardown runs before pytest-django's flush.)"""
+    """Server processes go on working just after a request or an edit (the post-commit
+    hook's receivers, group activity, Git sync). On PostgreSQL, pytest-django's flush after
+    a transactional test (one TRUNCATE of every table) deadlocks with such a transaction
+    still under way, so wait (at most 10 s) for every other connection's to end first.
+    (Autouse fixtures of plugins are set up first, so this one's teardown runs before
+    pytest-django's flush.)"""
     yield
     if connection.vendor != "postgresql" or not _is_transactional(request):
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if revisions.deliver_pending() == 0 and not _a_delivery_is_running():
+        if revisions.deliver_pending() == 0 and not _another_transaction_is_running():
             return
         time.sleep(0.05)
 

@@ -11,6 +11,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
@@ -156,6 +157,12 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised while DRF parses the body; Django's own 400 for it is an HTML debug page
+        # when DEBUG is on, so answer it here, in the API's format, whatever the settings.
+        exc = exceptions.ParseError(
+            "The request body is larger than this site accepts.", code="request_too_large"
+        )
     elif isinstance(exc, DjangoPermissionDenied):
         # Keep a service's explanation ("Only admins can change roles.") when it gave one.
         exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)

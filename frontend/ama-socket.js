@@ -6,12 +6,9 @@
 // Events: "subscribed", "frame" (every frame of the room: ama_question, ama_state,
 // ama_question_deleted, room_message, ...), "status" ({status}).
 
-import { Connection } from "./connection.js";
+import { PageSocket } from "./page-socket.js";
 
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
-export class AmaSocket extends Connection {
+export class AmaSocket extends PageSocket {
   /**
    * @param {object} options  Connection's, plus:
    * @param {number} options.room  the room's id
@@ -21,10 +18,6 @@ export class AmaSocket extends Connection {
     super(options);
     this.room = options.room;
     this.lastId = Number.isInteger(options.since) ? options.since : null;
-  }
-
-  onOpen() {
-    this.sendFrame({ type: "authenticate" });
   }
 
   receive(frame) {
@@ -50,6 +43,7 @@ export class AmaSocket extends Connection {
         break;
       case "error":
         if (frame.room === this.room && frame.code === "not_found") this.stopFor("forbidden");
+        else this.rememberClosingError(frame);
         break;
       default:
         if (frame?.room === this.room && Number.isInteger(frame.id)) {
@@ -58,20 +52,5 @@ export class AmaSocket extends Connection {
           this.emit("frame", frame);
         }
     }
-  }
-
-  stopFor(status) {
-    this.stopped = true;
-    this.clearTimers();
-    this.closeSocket();
-    this.setStatus(status);
-  }
-
-  closedForGood(code) {
-    if (code === CLOSE_UNAUTHENTICATED || code === CLOSE_FORBIDDEN) {
-      this.stopFor(code === CLOSE_UNAUTHENTICATED ? "signed_out" : "forbidden");
-      return true;
-    }
-    return false;
   }
 }

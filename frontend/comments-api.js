@@ -2,13 +2,9 @@
 // editor and the document page: session cookie plus CSRF token, JSON in and out, and errors
 // turned into sentences for people (the API's own message when it has one).
 
-export class CommentsApiError extends Error {
-  constructor(message, status, code) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+import { ApiError, apiErrorMessage, jsonRequest } from "./json-api.js";
+
+export class CommentsApiError extends ApiError {}
 
 const FALLBACK_MESSAGES = {
   401: "Your session has ended. Sign in again to comment.",
@@ -18,21 +14,9 @@ const FALLBACK_MESSAGES = {
   429: "Too many requests at once. Wait a moment and try again.",
 };
 
-function csrfFromCookie() {
-  const match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(globalThis.document?.cookie ?? "");
-  return match ? decodeURIComponent(match[1]) : null;
-}
-
 /** A sentence for a person from an API error body ({error: {code, message, fields}}). */
 export function errorMessage(status, body) {
-  const error = body?.error;
-  const fields = error?.fields && typeof error.fields === "object" ? error.fields : {};
-  const fieldMessages = Object.values(fields)
-    .flat()
-    .filter((m) => typeof m === "string" && m);
-  if (fieldMessages.length) return fieldMessages.join(" ");
-  if (typeof error?.message === "string" && error.message && status !== 500) return error.message;
-  return FALLBACK_MESSAGES[status] ?? "Something went wrong on our side. Try again in a moment.";
+  return apiErrorMessage(status, body, FALLBACK_MESSAGES);
 }
 
 export class CommentsApi {
@@ -50,42 +34,16 @@ export class CommentsApi {
     this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
   }
 
-  async request(method, url, body) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") {
-      headers["X-CSRFToken"] = csrfFromCookie() ?? this.csrfToken ?? "";
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-    }
-    let response;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new CommentsApiError(
-        "The server cannot be reached. Check your connection and try again.",
-        0,
-        "network",
-      );
-    }
-    if (response.status === 204) return null;
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    if (!response.ok) {
-      throw new CommentsApiError(
-        errorMessage(response.status, data),
-        response.status,
-        data?.error?.code ?? null,
-      );
-    }
-    return data;
+  request(method, url, body) {
+    return jsonRequest({
+      method,
+      url,
+      body,
+      fetch: this.fetch,
+      csrfToken: this.csrfToken,
+      describe: errorMessage,
+      errorClass: CommentsApiError,
+    });
   }
 
   /** Every thread of the document, oldest first (all pages). */

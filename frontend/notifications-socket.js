@@ -5,12 +5,9 @@
 //
 // Events: "notification" (a frame: id, kind, title, url, unread_count, ...), "status".
 
-import { Connection } from "./connection.js";
+import { PageSocket } from "./page-socket.js";
 
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
-export class NotificationSocket extends Connection {
+export class NotificationSocket extends PageSocket {
   /**
    * @param {object} options  Connection's, plus:
    * @param {number|null} [options.since]  the newest notification id the page showed
@@ -20,10 +17,10 @@ export class NotificationSocket extends Connection {
     this.lastId = Number.isInteger(options.since) ? options.since : null;
   }
 
-  onOpen() {
+  authenticateFrame() {
     const frame = { type: "authenticate", frame_parts: true };
     if (this.lastId !== null) frame.user_since = this.lastId;
-    this.sendFrame(frame);
+    return frame;
   }
 
   receive(frame) {
@@ -37,20 +34,11 @@ export class NotificationSocket extends Connection {
       if (this.lastId === null) this.lastId = 0;
       return;
     }
+    this.rememberClosingError(frame);
     if (frame?.type === "notification" && Number.isInteger(frame.id)) {
       if (this.lastId !== null && frame.id <= this.lastId) return; // seen already
       this.lastId = frame.id;
       this.emit("notification", frame);
     }
-  }
-
-  closedForGood(code) {
-    if (code === CLOSE_UNAUTHENTICATED || code === CLOSE_FORBIDDEN) {
-      this.stopped = true;
-      this.clearTimers();
-      this.setStatus("signed_out");
-      return true;
-    }
-    return false;
   }
 }

@@ -1,25 +1,15 @@
 // The rooms API (README: /api/rooms/{id}/messages...) for the chat widget: session cookie
 // plus CSRF token, JSON in and out, and errors as sentences for people.
 
-export class RoomApiError extends Error {
-  constructor(message, status, code, retryAfter = null) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.retryAfter = retryAfter;
-  }
-}
+import { ApiError, apiErrorMessage, jsonRequest } from "./json-api.js";
+
+export class RoomApiError extends ApiError {}
 
 const FALLBACK_MESSAGES = {
   401: "Your session has ended. Sign in again to chat.",
   403: "You can't do that in this chat.",
   404: "This message or chat is no longer available to you.",
 };
-
-function csrfFromCookie() {
-  const match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(globalThis.document?.cookie ?? "");
-  return match ? decodeURIComponent(match[1]) : null;
-}
 
 /** A sentence for a person from an API error ({error: {code, message, fields}}). */
 export function roomErrorMessage(status, body) {
@@ -28,13 +18,7 @@ export function roomErrorMessage(status, body) {
     const wait = Number.isInteger(error?.retry_after) ? error.retry_after : 1;
     return `You're sending messages faster than the chat allows. Wait ${wait} second${wait === 1 ? "" : "s"} and try again.`;
   }
-  const fields = error?.fields && typeof error.fields === "object" ? error.fields : {};
-  const fieldMessages = Object.values(fields)
-    .flat()
-    .filter((m) => typeof m === "string" && m);
-  if (fieldMessages.length) return fieldMessages.join(" ");
-  if (typeof error?.message === "string" && error.message && status < 500) return error.message;
-  return FALLBACK_MESSAGES[status] ?? "Something went wrong on our side. Try again in a moment.";
+  return apiErrorMessage(status, body, FALLBACK_MESSAGES);
 }
 
 export class RoomApi {
@@ -50,43 +34,16 @@ export class RoomApi {
     this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
   }
 
-  async request(method, url, body) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") {
-      headers["X-CSRFToken"] = csrfFromCookie() ?? this.csrfToken ?? "";
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-    }
-    let response;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new RoomApiError(
-        "The server cannot be reached. Check your connection and try again.",
-        0,
-        "network",
-      );
-    }
-    if (response.status === 204) return null;
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    if (!response.ok) {
-      throw new RoomApiError(
-        roomErrorMessage(response.status, data),
-        response.status,
-        data?.error?.code ?? null,
-        data?.error?.retry_after ?? null,
-      );
-    }
-    return data;
+  request(method, url, body) {
+    return jsonRequest({
+      method,
+      url,
+      body,
+      fetch: this.fetch,
+      csrfToken: this.csrfToken,
+      describe: roomErrorMessage,
+      errorClass: RoomApiError,
+    });
   }
 
   /** A page of messages: the newest, or those before `before` ({results, has_more, ...}). */

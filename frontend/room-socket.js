@@ -9,12 +9,9 @@
 // (an error frame about this room: rate_limited, forbidden...), "status" ({status}:
 // connecting, connected, reconnecting, offline, signed_out, forbidden, closed).
 
-import { Connection } from "./connection.js";
+import { PageSocket } from "./page-socket.js";
 
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
-export class RoomSocket extends Connection {
+export class RoomSocket extends PageSocket {
   /**
    * @param {object} options  Connection's, plus:
    * @param {number} options.room  the room's id
@@ -24,11 +21,6 @@ export class RoomSocket extends Connection {
     super(options);
     this.room = options.room;
     this.since = options.since ?? (() => null);
-    this.message = null; // the server's words when it stopped the socket for good
-  }
-
-  onOpen() {
-    this.sendFrame({ type: "authenticate" });
   }
 
   receive(frame) {
@@ -44,9 +36,7 @@ export class RoomSocket extends Connection {
       return;
     }
     if (frame?.room !== this.room) {
-      if (frame?.type === "error" && (frame.reason || frame.code === "not_authenticated")) {
-        this.closingError = { code: frame.code, reason: frame.reason, message: frame.message };
-      }
+      this.rememberClosingError(frame);
       return; // pong, the user's topic, other rooms
     }
     switch (frame.type) {
@@ -67,27 +57,5 @@ export class RoomSocket extends Connection {
       default:
         if (Number.isInteger(frame.id)) this.emit("frame", frame);
     }
-  }
-
-  stopFor(status, message) {
-    this.message = typeof message === "string" && message ? message : null;
-    this.stopped = true;
-    this.clearTimers();
-    this.closeSocket();
-    this.setStatus(status);
-  }
-
-  closedForGood(code) {
-    if (code === CLOSE_UNAUTHENTICATED) {
-      this.stopFor("signed_out", null);
-      return true;
-    }
-    if (code === CLOSE_FORBIDDEN) {
-      const reason = this.closingError?.reason;
-      const signedOut = ["signed_out", "account_disabled", "account_suspended"].includes(reason);
-      this.stopFor(signedOut ? "signed_out" : "forbidden", this.closingError?.message);
-      return true;
-    }
-    return false;
   }
 }

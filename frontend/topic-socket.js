@@ -7,12 +7,9 @@
 // Events: "subscribed" (the server's frame), "comment" (a frame of the topic), "status"
 // ({status}: connecting, connected, reconnecting, offline, signed_out, forbidden, closed).
 
-import { Connection } from "./connection.js";
+import { PageSocket } from "./page-socket.js";
 
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
-export class TopicSocket extends Connection {
+export class TopicSocket extends PageSocket {
   /**
    * @param {object} options  Connection's, plus:
    * @param {number|string} options.document  the document's id or slug
@@ -22,11 +19,6 @@ export class TopicSocket extends Connection {
     super(options);
     this.document = options.document;
     this.since = options.since ?? (() => null);
-    this.message = null; // the server's words when it stopped the socket for good
-  }
-
-  onOpen() {
-    this.sendFrame({ type: "authenticate" });
   }
 
   receive(frame) {
@@ -55,34 +47,12 @@ export class TopicSocket extends Connection {
       case "error":
         if (frame.document !== undefined && frame.code === "not_found") {
           this.stopFor("forbidden", "This document is no longer available to you.");
-        } else if (frame.reason || frame.code === "not_authenticated") {
-          this.closingError = { code: frame.code, reason: frame.reason, message: frame.message };
+        } else {
+          this.rememberClosingError(frame);
         }
         break;
       default:
         break; // pong, the user's topic, anything newer
     }
-  }
-
-  stopFor(status, message) {
-    this.message = typeof message === "string" && message ? message : null;
-    this.stopped = true;
-    this.clearTimers();
-    this.closeSocket();
-    this.setStatus(status);
-  }
-
-  closedForGood(code) {
-    if (code === CLOSE_UNAUTHENTICATED) {
-      this.stopFor("signed_out", null);
-      return true;
-    }
-    if (code === CLOSE_FORBIDDEN) {
-      const reason = this.closingError?.reason;
-      const signedOut = ["signed_out", "account_disabled", "account_suspended"].includes(reason);
-      this.stopFor(signedOut ? "signed_out" : "forbidden", this.closingError?.message);
-      return true;
-    }
-    return false;
   }
 }

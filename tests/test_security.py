@@ -108,6 +108,18 @@ def test_oversized_json_body_to_an_api_view_is_refused(client, settings):
     assert "error" in response.json()
 
 
+@pytest.mark.urls(__name__)
+def test_an_oversized_body_is_a_json_400_also_with_debug_on(client, settings):
+    """With DEBUG on, Django answers its own 400 for this with an HTML debug page."""
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/api/echo-size/", data=_oversized_json(1024), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
 @pytest.mark.django_db
 def test_oversized_body_to_register_is_refused_not_500(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024

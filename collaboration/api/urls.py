@@ -4,7 +4,7 @@ Each route answers both with and without a trailing slash: the paths are registe
 the API documents them, plus the other spelling, hidden from the schema.
 """
 
-from django.urls import path
+from config.routes import api_urlpatterns
 
 from . import recommendations, rooms, search, views
 
@@ -39,12 +39,4 @@ _ROUTES = [
 ]
 
 
-def _other_spelling(route: str) -> str:
-    return route[:-1] if route.endswith("/") else f"{route}/"
-
-
-urlpatterns = [path(route, view.as_view(), name=name) for route, view, name in _ROUTES] + [
-    # schema=None keeps the second spelling out of /api/schema/.
-    path(_other_spelling(route), view.as_view(schema=None))
-    for route, view, name in _ROUTES
-]
+urlpatterns = api_urlpatterns(_ROUTES)

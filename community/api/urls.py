@@ -5,7 +5,7 @@ API, each route answers with and without a trailing slash; the second spelling i
 out of the schema.
 """
 
-from django.urls import path
+from config.routes import api_urlpatterns
 
 from . import amas, comments, flags, notifications, questions, study_groups, users, votes
 
@@ -23,10 +23,4 @@ _ROUTES = [
 ]
 
 
-def _other_spelling(route: str) -> str:
-    return route[:-1] if route.endswith("/") else f"{route}/"
-
-
-urlpatterns = [path(route, view.as_view(), name=name) for route, view, name in _ROUTES] + [
-    path(_other_spelling(route), view.as_view(schema=None)) for route, view, name in _ROUTES
-]
+urlpatterns = api_urlpatterns(_ROUTES)

@@ -161,6 +161,39 @@ def _name(user: User | None) -> str:
     return user.username if user is not None else "Someone"
 
 
+def _tell_once_each(
+    *,
+    key: str,
+    text: str,
+    common: dict,
+    personal: tuple[set[int], str, str, str],
+    mention_title: str,
+    watching: set[int],
+    watched_title: str,
+) -> None:
+    """One post, each person told once and in the most personal way: `personal`
+    (recipients, kind, key suffix, title: the asker of an answered question, the author of
+    a comment replied to) first, then the people its text mentions, then the watchers."""
+    recipients, kind, suffix, title = personal
+    told = set(recipients)
+    if told:
+        notification_tasks.notify_on_commit(
+            recipient_ids=sorted(told), kind=kind, key=f"{key}:{suffix}", title=title, **common
+        )
+    told |= set(
+        notify_mentions(text=text, key_prefix=key, title=mention_title, exclude_ids=told, **common)
+    )
+    rest = watching - told
+    if rest:
+        notification_tasks.notify_on_commit(
+            recipient_ids=sorted(rest),
+            kind=NotificationKind.WATCHED_ACTIVITY,
+            key=f"{key}:watched",
+            title=watched_title,
+            **common,
+        )
+
+
 def on_question_asked(question: Question) -> None:
     """The asker tracks it; people mentioned hear of it, then the document's and tags'
     watchers ("a new question on something you watch")."""
@@ -204,35 +237,19 @@ def on_answer_posted(answer: Answer) -> None:
         "target_type": WatchTarget.QUESTION,
         "target_id": question.pk,
     }
-    told: set[int] = set()
+    asker: set[int] = set()
     if question.author_id is not None and question.author_id != answer.author_id:
-        told = watchers.not_muted_on_question(question, [question.author_id])
-        if told:
-            notification_tasks.notify_on_commit(
-                recipient_ids=sorted(told),
-                kind=NotificationKind.ANSWER,
-                key=f"answer:{answer.pk}:answer",
-                title=f"{who} answered your question “{question.title}”",
-                **common,
-            )
-    told |= set(
-        notify_mentions(
-            text=answer.content,
-            key_prefix=f"answer:{answer.pk}",
-            title=f"{who} mentioned you in an answer to “{question.title}”",
-            exclude_ids=told,
-            **common,
-        )
-    )
-    rest = watchers.question_watchers(question) - told - {answer.author_id}
-    if rest:
-        notification_tasks.notify_on_commit(
-            recipient_ids=sorted(rest),
-            kind=NotificationKind.WATCHED_ACTIVITY,
-            key=f"answer:{answer.pk}:watched",
-            title=f"{who} answered “{question.title}”",
-            **common,
-        )
+        asker = watchers.not_muted_on_question(question, [question.author_id])
+    _tell_once_each(
+        key=f"answer:{answer.pk}",
+        text=answer.content,
+        common=common,
+        personal=(asker, NotificationKind.ANSWER, "answer",
+                  f"{who} answered your question “{question.title}”"),
+        mention_title=f"{who} mentioned you in an answer to “{question.title}”",
+        watching=watchers.question_watchers(question) - {answer.author_id},
+        watched_title=f"{who} answered “{question.title}”",
+    )  # fmt: skip
 
 
 def on_answer_accepted(answer: Answer, *, by: User) -> None:
@@ -268,7 +285,7 @@ def on_comment_posted(comment: Comment, *, replied_to: Comment | None = None) ->
         "target_type": WatchTarget.DOCUMENT,
         "target_id": document.pk,
     }
-    told: set[int] = set()
+    replied: set[int] = set()
     if replied_to is not None:
         authors = {replied_to.author_id}
         if comment.parent_id is not None:
@@ -278,35 +295,19 @@ def on_comment_posted(comment: Comment, *, replied_to: Comment | None = None) ->
                 .first()
             )
         authors -= {None, comment.author_id}
-        told = watchers.not_muted_on_document(
+        replied = watchers.not_muted_on_document(
             document.pk, watchers.readers_among(document, authors)
         )
-        if told:
-            notification_tasks.notify_on_commit(
-                recipient_ids=sorted(told),
-                kind=NotificationKind.COMMENT_REPLY,
-                key=f"comment:{comment.pk}:reply",
-                title=f"{who} replied to your comment on “{document.title}”",
-                **common,
-            )
-    told |= set(
-        notify_mentions(
-            text=comment.content,
-            key_prefix=f"comment:{comment.pk}",
-            title=f"{who} mentioned you in a comment on “{document.title}”",
-            exclude_ids=told,
-            **common,
-        )
-    )
-    rest = watchers.document_watchers(document) - told - {comment.author_id}
-    if rest:
-        notification_tasks.notify_on_commit(
-            recipient_ids=sorted(rest),
-            kind=NotificationKind.WATCHED_ACTIVITY,
-            key=f"comment:{comment.pk}:watched",
-            title=f"{who} commented on “{document.title}”",
-            **common,
-        )
+    _tell_once_each(
+        key=f"comment:{comment.pk}",
+        text=comment.content,
+        common=common,
+        personal=(replied, NotificationKind.COMMENT_REPLY, "reply",
+                  f"{who} replied to your comment on “{document.title}”"),
+        mention_title=f"{who} mentioned you in a comment on “{document.title}”",
+        watching=watchers.document_watchers(document) - {comment.author_id},
+        watched_title=f"{who} commented on “{document.title}”",
+    )  # fmt: skip
 
 
 def on_badge_awarded(award: BadgeAward) -> None:

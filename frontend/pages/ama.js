@@ -5,6 +5,14 @@
 
 import { applyFrame, compareQuestions, countdownText, isShown } from "../ama-queue.js";
 import { AmaSocket } from "../ama-socket.js";
+import { apiErrorMessage, jsonRequest } from "../json-api.js";
+
+const AMA_FALLBACKS = {
+  401: "Your session has ended. Sign in again to take part.",
+  403: "You may not do that in this session.",
+  404: "This question or session is no longer available.",
+  429: "Too many requests at once. Wait a moment and try again.",
+};
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -202,29 +210,14 @@ class QueuePage {
     if (this.statusNode) this.statusNode.textContent = STATUS_TEXT[status] ?? "";
   }
 
-  async send(path, body) {
-    const response = await fetch(`${this.data.apiBase}${path}`, {
+  send(path, body) {
+    return jsonRequest({
       method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": this.data.csrfToken ?? "",
-      },
-      body: JSON.stringify(body),
+      url: `${this.data.apiBase}${path}`,
+      body,
+      csrfToken: this.data.csrfToken,
+      describe: (status, data) => apiErrorMessage(status, data, AMA_FALLBACKS),
     });
-    let answer = null;
-    try {
-      answer = await response.json();
-    } catch {
-      answer = null;
-    }
-    if (!response.ok) {
-      const error = answer?.error;
-      const field = error?.fields && Object.values(error.fields)[0];
-      throw new Error((Array.isArray(field) && field[0]) || error?.message || "That did not work. Try again.");
-    }
-    return answer;
   }
 
   async onSubmit(event) {
