@@ -3,7 +3,9 @@
 One operation in flight at a time; later local edits are composed into a
 buffer; remote operations are transformed against both; on reconnect the
 client rejoins from its last revision and resends its unacknowledged
-operation with the same client_op_id.
+operation with the same client_op_id. A server that restarts closes with 1012
+("service restart"): the client then reconnects by itself, to the next of its
+URLs, as the editor does (frontend/connection.js).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from collaboration import ot
 
 ALPHABET = "abcdefghij klmnop\nqrstuvwxyz😀𝔸é中"
+CLOSE_SERVICE_RESTART = 1012
+RESTART_SPREAD_SECONDS = 1.0  # reconnects after a restart are spread over this window
+RESTART_ATTEMPTS = 50
 
 
 class ProtocolError(Exception):
@@ -50,8 +55,11 @@ class ReplicaClient:
         name: str,
         stats: Stats | None = None,
         sent_at: dict | None = None,
+        alternates: list[str] | None = None,
     ):
         self.url = url
+        # Where to go when the server closes with 1012: the next URL in this ring.
+        self.urls = [url, *(u for u in alternates or [] if u != url)]
         self.token = token
         self.document_id = str(document_id)
         self.name = name
@@ -70,6 +78,8 @@ class ReplicaClient:
         self.closed_by_us = False
         self.acked_ids: set[str] = set()
         self._background: set[asyncio.Task] = set()
+        self.restarts = 0  # closes with 1012 received
+        self.moving: asyncio.Task | None = None
 
     # --- connection -----------------------------------------------------------
     async def connect(self, *, fresh: bool = True) -> None:
@@ -101,6 +111,10 @@ class ReplicaClient:
 
     async def close(self) -> None:
         self.closed_by_us = True
+        if self.moving is not None:
+            self.moving.cancel()
+            with contextlib.suppress(BaseException):
+                await self.moving
         if self.ws is not None:
             await self.ws.close()
         if self.reader is not None:
@@ -171,6 +185,29 @@ class ReplicaClient:
         except ProtocolError as exc:
             self.stats.errors.append({"code": "client_protocol_error", "message": str(exc)})
             raise
+        if self.ws.close_code == CLOSE_SERVICE_RESTART and not self.closed_by_us:
+            self.joined.clear()
+            self.restarts += 1
+            self.moving = asyncio.get_running_loop().create_task(self._move())
+
+    async def _move(self) -> None:
+        """The server restarts: rejoin on the next URL (then the others), resending what
+        was never acknowledged. Spread like the editor's, so a process's clients do not
+        all arrive at once."""
+        await asyncio.sleep(random.random() * RESTART_SPREAD_SECONDS)
+        start = self.urls.index(self.url) if self.url in self.urls else 0
+        ring = self.urls[start + 1 :] + self.urls[: start + 1]
+        for attempt in range(RESTART_ATTEMPTS):
+            try:
+                await self.reconnect(ring[attempt % len(ring)])
+                return
+            except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+                last = exc
+                await asyncio.sleep(0.2)
+            except ProtocolError as exc:  # the server answered, but not with the document
+                self.stats.errors.append({"code": "client_protocol_error", "message": str(exc)})
+                return
+        self.stats.errors.append({"code": "client_reconnect_failed", "message": str(last)})
 
     async def _read_frames(self) -> None:
         try:

@@ -386,3 +386,6 @@ class RevisionCursorAdmin(ReadOnlyUnlessSuperuserAdmin):
     list_filter = ["receiver"]
     search_fields = ["receiver", "document__title"]
     list_select_related = ["document"]
+
+
+from .attachments import admin as attachments_admin  # noqa: E402,F401 - registers its admin

@@ -228,7 +228,9 @@ def operation_between_pieces(old: list[str], new: list[str]) -> list[ot.Op]:
     return ops
 
 
-def _diff_lines(old: str, new: str) -> list[DiffLine]:
+def diff_lines(old: str, new: str) -> list[DiffLine]:
+    """Every line of both texts, each equal, deleted or inserted (the line diff the
+    history pages and proposal pages show)."""
     old_lines = old.splitlines()
     new_lines = new.splitlines()
     lines: list[DiffLine] = []
@@ -302,7 +304,7 @@ def diff(*, document_id: int, from_revision: int, to_revision: int) -> Diff:
     """
     old = content_at(document_id=document_id, revision=from_revision)
     new = content_at(document_id=document_id, revision=to_revision)
-    lines = _diff_lines(old, new)
+    lines = diff_lines(old, new)
     inserted = sum(1 for line in lines if line["op"] == "insert")
     deleted = sum(1 for line in lines if line["op"] == "delete")
     return Diff(

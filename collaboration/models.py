@@ -57,6 +57,21 @@ class Document(models.Model):
     # Bumped by every change to who may read or edit (members, visibility, edit policy):
     # the commit path compares it with the version a socket's right was decided on.
     access_version = models.PositiveIntegerField(default=0, editable=False)
+    # A branch is a document of its own (same editor, same socket) made from another one
+    # for a proposed change: readable by its owner and members, and once shared (the
+    # proposal is open for review) by everyone who may read the document it came from.
+    # Branches are never listed, searched or recommended as documents.
+    branch_of = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="branches",
+        help_text="The document this one is a proposal branch of.",
+    )
+    branch_shared = models.BooleanField(
+        default=False, help_text="Readers of the original document may read this branch."
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -387,3 +402,7 @@ class RoomMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message[:40]}"
+
+
+from .attachments.models import Attachment  # noqa: E402,F401
+from .semantic.models import Embedding  # noqa: E402,F401

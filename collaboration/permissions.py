@@ -11,6 +11,11 @@ Edit (edit_policy), only ever for signed-in, active users who may read:
 
 Manage (metadata, members, delete): the owner.
 
+Branches (documents made from another one for a proposed change, `branch_of`): read by
+their owner and members, and once shared for review (`branch_shared`) by everyone who
+may read the document they came from; edited by their owner and editor members only,
+whatever the original's policy.
+
 Rooms (live chat of study groups and AMAs): public rooms are read by every signed-in
 user, the others by their members; archived rooms are read-only.
 
@@ -54,6 +59,7 @@ __all__ = [
     "document_access",
     "is_moderator",
     "is_signed_in",
+    "listed_documents",
     "readable_documents",
 ]
 
@@ -117,6 +123,9 @@ def document_access(
     if _is_owner(user, document):
         return DocumentAccess(can_read=True, can_edit=True, can_manage=True, is_owner=True)
 
+    if document.branch_of_id is not None:
+        return _branch_access(user, document, member_role)
+
     signed_in = is_signed_in(user)
     # Public documents need the membership row only for the "members" edit policy.
     needs_role = signed_in and (
@@ -150,8 +159,32 @@ def document_access(
     return DocumentAccess(can_read=True, can_edit=can_edit, can_manage=False, member_role=role)
 
 
+def _branch_access(
+    user: AnyUser, branch: Document, member_role: str | object | None
+) -> DocumentAccess:
+    """A branch's access for someone who is neither a moderator nor its owner."""
+    signed_in = is_signed_in(user)
+    if not signed_in:
+        role = None
+    elif member_role is _LOOK_UP:
+        role = _member_role(user, branch)
+    else:
+        role = member_role
+    can_read = role is not None or (
+        branch.branch_shared and document_access(user, branch.branch_of).can_read
+    )
+    if not can_read:
+        return _NO_ACCESS
+    return DocumentAccess(
+        can_read=True,
+        can_edit=signed_in and role == MemberRole.EDITOR,
+        can_manage=False,
+        member_role=role,
+    )
+
+
 def can_read_document(user: AnyUser, document: Document) -> bool:
-    if document.visibility == Visibility.PUBLIC:
+    if document.visibility == Visibility.PUBLIC and document.branch_of_id is None:
         return True
     return document_access(user, document).can_read
 
@@ -172,16 +205,34 @@ def readable_documents(
     """Narrow `queryset` (default: every document) to those `user` may read."""
     documents = Document.objects.all() if queryset is None else queryset
     if not is_signed_in(user):
-        return documents.filter(visibility=Visibility.PUBLIC)
+        return documents.filter(
+            Q(branch_of__isnull=True, visibility=Visibility.PUBLIC)
+            | Q(branch_shared=True, branch_of__visibility=Visibility.PUBLIC)
+        )
     if is_moderator(user):
         return documents
     # Exists() rather than a join on members, so no duplicate rows and no DISTINCT.
     is_member = Exists(DocumentMember.objects.filter(document=OuterRef("pk"), user=user))
+    is_parent_member = Exists(
+        DocumentMember.objects.filter(document=OuterRef("branch_of"), user=user)
+    )
+    parent_readable = (
+        Q(branch_of__visibility=Visibility.PUBLIC)
+        | Q(branch_of__owner=user)
+        | (Q(branch_of__visibility=Visibility.RESTRICTED) & is_parent_member)
+    )
     return documents.filter(
-        Q(visibility=Visibility.PUBLIC)
+        Q(branch_of__isnull=True, visibility=Visibility.PUBLIC)
         | Q(owner=user)
         | (Q(visibility=Visibility.RESTRICTED) & is_member)
+        | (Q(branch_shared=True) & parent_readable)
     )
+
+
+def listed_documents(queryset: QuerySet[Document]) -> QuerySet[Document]:
+    """Documents proper, without proposal branches: what lists, search and
+    recommendations show (a branch is reached from its proposal)."""
+    return queryset.filter(branch_of__isnull=True)
 
 
 def can_read_room(user: AnyUser, room: Room, *, is_member: bool) -> bool:

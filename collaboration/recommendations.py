@@ -10,6 +10,9 @@ A document's score adds up its signals:
     same way ("Because you edited X");
 - co-reads: CO_READ_WEIGHT for documents read by people who read what the user read,
   more with more such readers ("Readers of X also read this").
+- meaning: SIMILAR_WEIGHT times the cosine similarity of the document's embedding to
+  that of a document the user read recently, fading with the age of the read ("Similar
+  to X"; collaboration.semantic; nothing until the documents are embedded).
 - votes: not yet; see `_vote_signals`.
 
 The reason shown is the signal that contributed most. Documents the user owns, or read
@@ -18,7 +21,7 @@ documents, the rest is filled with documents popular this week ("Popular this we
 for a user with no signal at all (cold start), then with recently updated documents
 ("Recently updated"), so that a quiet site still recommends something.
 
-Every candidate comes through `selectors.document_visible_queryset(user)`, the one
+Every candidate comes through `selectors.document_listed_queryset(user)`, the one
 read-access rule, and is further limited to public documents and restricted documents
 the user is a member of: a moderator's power to read everything is not a reason to
 advertise private work. The documents named in reasons come through the same rule.
@@ -38,7 +41,8 @@ from django.utils import timezone
 
 from .models import Document, DocumentMember, DocumentRead, Operation, Tag, Visibility
 from .permissions import is_signed_in
-from .selectors import document_visible_queryset
+from .selectors import document_listed_queryset
+from .semantic.related import documents_like
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -49,6 +53,7 @@ EXPERTISE_WEIGHT = 3.0
 READ_WEIGHT = 2.0
 EDIT_WEIGHT = 2.0
 CO_READ_WEIGHT = 1.5
+SIMILAR_WEIGHT = 2.0  # times the cosine similarity (at least RELATED_MIN_SIMILARITY)
 POPULAR_WEIGHT = 0.5  # at most; the most popular document of the week gets all of it
 RECENT_WEIGHT = 0.01
 
@@ -58,6 +63,7 @@ POPULAR_WINDOW = timedelta(days=7)
 
 MAX_SEEDS = 50  # the user's most recent reads and edits that feed the profile
 MAX_CO_READS = 500  # (candidate, seed) pairs read from the co-read query
+MAX_SIMILAR_SEEDS = 5  # the most recent reads whose look-alikes are recommended
 MAX_CANDIDATES = 300  # documents scored in Python
 
 
@@ -81,7 +87,7 @@ def _recommendable(user: User) -> QuerySet[Document]:
     """What may be recommended to `user`: readable, not theirs, not private."""
     membership = DocumentMember.objects.filter(document=OuterRef("pk"), user_id=user.pk)
     return (
-        document_visible_queryset(user)
+        document_listed_queryset(user)
         .exclude(owner_id=user.pk)
         .filter(
             Q(visibility=Visibility.PUBLIC)
@@ -118,7 +124,7 @@ def _expertise_signals(user: User) -> dict[int, Contributions]:
 def _read_seeds(user: User) -> list[DocumentRead]:
     """The user's most recent reads of documents they may still read, with their tags."""
     return list(
-        DocumentRead.objects.filter(user_id=user.pk, document__in=document_visible_queryset(user))
+        DocumentRead.objects.filter(user_id=user.pk, document__in=document_listed_queryset(user))
         .select_related("document")
         .prefetch_related("document__tags")
         .order_by("-read_at", "-pk")[:MAX_SEEDS]
@@ -137,7 +143,7 @@ def _read_signals(reads: list[DocumentRead], now: datetime) -> dict[int, Contrib
 
 def _edit_signals(user: User, now: datetime) -> dict[int, Contributions]:
     edited = (
-        document_visible_queryset(user)
+        document_listed_queryset(user)
         .filter(operations__user_id=user.pk)
         .annotate(last_edit_at=Max("operations__created_at"))
         .prefetch_related("tags")
@@ -201,6 +207,22 @@ def _co_read_signals(
         reason = f"Readers of {seed.document.title} also read this"
         contributions = documents[pair["document_id"]]
         contributions[reason] = contributions.get(reason, 0.0) + weight
+    return documents
+
+
+def _similar_signals(
+    reads: list[DocumentRead], now: datetime, candidates: QuerySet[Document]
+) -> dict[int, Contributions]:
+    """{document id: {"Similar to <seed>": weight}} for the candidates that read most like
+    one of the user's most recent reads."""
+    seeds = {read.document_id: read for read in reads[:MAX_SIMILAR_SEEDS]}
+    documents: dict[int, Contributions] = defaultdict(dict)
+    pairs = documents_like(seeds=list(seeds), candidates=candidates)
+    for seed_id, document_id, similarity in pairs:
+        seed = seeds[seed_id]
+        reason = f"Similar to {seed.document.title}"
+        weight = SIMILAR_WEIGHT * similarity * _decay(seed.read_at, now)
+        documents[document_id][reason] = documents[document_id].get(reason, 0.0) + weight
     return documents
 
 
@@ -284,13 +306,14 @@ def recommend_documents(
     co_reads = _co_read_signals(user, reads, now)
 
     base = _recommendable(user).exclude(_excluded(user, now))
+    similar = _similar_signals(reads, now, base)
     recommendations: list[Recommendation] = []
-    if tag_profile or co_reads:
+    if tag_profile or co_reads or similar:
         tagged = Document.tags.through.objects.filter(tag_id__in=list(tag_profile)).values(
             "document_id"
         )
         candidates = (
-            base.filter(Q(pk__in=tagged) | Q(pk__in=list(co_reads)))
+            base.filter(Q(pk__in=tagged) | Q(pk__in=list(co_reads)) | Q(pk__in=list(similar)))
             .select_related("owner")
             .prefetch_related("tags")
             .order_by("-updated_at", "-pk")[:MAX_CANDIDATES]
@@ -300,6 +323,7 @@ def recommend_documents(
             for tag in document.tags.all():
                 _add(contributions, tag_profile.get(tag.pk, {}))
             _add(contributions, co_reads.get(document.pk, {}))
+            _add(contributions, similar.get(document.pk, {}))
             if not contributions:
                 continue
             score, reason = _best(contributions)

@@ -1,6 +1,6 @@
 """Full-text search over the documents a user may read: title, headings, body and tags.
 
-Every result comes through `selectors.document_visible_queryset(user)`, so search never
+Every result comes through `selectors.document_listed_queryset(user)`, so search never
 shows a document its reader could not open.
 
 On PostgreSQL: a weighted tsvector (title A, Markdown headings B, body C) matched with a
@@ -45,7 +45,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import escape
 
 from .models import Document, DocumentSearch, Tag
-from .selectors import document_visible_queryset
+from .selectors import document_listed_queryset
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -57,7 +57,9 @@ __all__ = [
     "document_search",
     "document_search_vector",
     "normalise_query",
+    "query_terms",
     "refresh_search_index",
+    "text_snippet",
 ]
 
 logger = logging.getLogger(__name__)
@@ -163,8 +165,8 @@ def _refresh_before_search() -> None:
         logger.exception("refreshing the search index before a search failed")
 
 
-def _terms(query: str) -> list[str]:
-    """Plain words of a websearch-style query, for the SQLite match."""
+def query_terms(query: str) -> list[str]:
+    """Plain words of a websearch-style query, for the SQLite match and for snippets."""
     terms = []
     for raw in query.split():
         term = raw.strip("\"'").lstrip("-")
@@ -219,7 +221,7 @@ def _postgres_queryset(base: QuerySet[Document], query: str) -> QuerySet[Documen
 
 
 def _sqlite_queryset(base: QuerySet[Document], query: str) -> QuerySet[Document]:
-    terms = _terms(query)
+    terms = query_terms(query)
     if not terms:
         return base.none()
     matches = Q()
@@ -258,22 +260,27 @@ def _mark_sentinels(text: str) -> str:
     return "".join(out)
 
 
-def _sqlite_snippet(content: str, terms: list[str]) -> str:
+def text_snippet(content: str, terms: list[str], *, word_start: bool = False) -> str:
+    """HTML: the text around the first of `terms` (its start if none), escaped, with every
+    term in <mark>; with `word_start`, only where a word starts with the term (so "go" is
+    not marked inside "algorithm")."""
     content = (content or "").replace(_START, "").replace(_STOP, "")
     if not content:
         return ""
-    lowered = content.lower()
-    hits = [(lowered.find(t.lower()), t) for t in terms]
-    hits = [(pos, t) for pos, t in hits if pos >= 0]
-    if hits:
-        first = min(pos for pos, _ in hits)
+    boundary = r"\b" if word_start else ""
+    pattern = re.compile(
+        boundary + "(?:" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE
+    )
+    first_hit = pattern.search(content) if terms else None
+    if first_hit:
+        first = first_hit.start()
         start = max(0, first - SNIPPET_RADIUS)
         end = min(len(content), first + SNIPPET_RADIUS)
     else:
         start, end = 0, min(len(content), 2 * SNIPPET_RADIUS)
     excerpt = " ".join(content[start:end].split())
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    excerpt = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
+    if terms:
+        excerpt = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(content) else ""
     return prefix + _mark_sentinels(excerpt) + suffix
@@ -304,12 +311,12 @@ class SearchResults:
         return self.count()
 
     def _finish(self, documents: list[Document]) -> list[Document]:
-        terms = _terms(self.query)
+        terms = query_terms(self.query)
         for doc in documents:
             if self.postgres:
                 doc.snippet = _mark_sentinels(doc.headline or "")
             else:
-                doc.snippet = _sqlite_snippet(doc.content, terms)
+                doc.snippet = text_snippet(doc.content, terms)
             doc.rank = float(doc.rank or 0.0)
         return documents
 
@@ -335,7 +342,7 @@ def document_search(
     one simply matches nothing). An empty query matches nothing.
     """
     query = normalise_query(query)
-    base = document_visible_queryset(user)
+    base = document_listed_queryset(user)
     if tag:
         base = base.filter(tags__slug=tag)
     if owner:

@@ -1,6 +1,6 @@
 """Document pages. Included at "" in config/urls.py under the "collaboration" namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_history, views_search
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service-worker"),
     path("tags/<slug:slug>/", views.tag, name="tag"),
     path("search/", views_search.search, name="search"),
+    path("", include("collaboration.attachments.urls")),
 ]

@@ -14,6 +14,11 @@ Definitions, so people can tell what counts:
   up-votes, so nothing can cancel it out);
 - an accepted answer counts when someone else accepted it (accepting your own answer to
   your own question earns nothing, as on Stack Overflow).
+
+Later apps add their own badges with `register(badge)` from their AppConfig.ready()
+(contributions: proposals merged, reviews given), because community must not import them;
+`BADGES` and `BY_SLUG` are the one registry every reader (awarding, profiles, the API,
+notifications) looks in.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from .models import Answer, BadgeLevel, Comment, Question, TargetType, Vote
 GOOD_ANSWER_UPVOTES = 10
 GREAT_ANSWER_UPVOTES = 100
 HELPFUL_COMMENTS = 10
-REVIEWS = 10
 
 ONCE = 0  # BadgeAward.target_id of a once-badge
 
@@ -94,13 +98,7 @@ def helpful_commenter(user_id: int) -> list[int]:
     return _once(helpful.count() >= HELPFUL_COMMENTS)
 
 
-def no_proposals_yet(user_id: int) -> list[int]:
-    """Contribution proposals and their reviews do not exist yet (the `contributions` app
-    has no models): nobody earns these badges until its counters replace this one."""
-    return []
-
-
-BADGES: tuple[Badge, ...] = (
+BADGES: list[Badge] = [
     Badge(
         "first-question",
         "Curious",
@@ -145,21 +143,23 @@ BADGES: tuple[Badge, ...] = (
         f"Wrote {HELPFUL_COMMENTS} comments that someone found helpful (up-voted at least once).",
         helpful_commenter,
     ),
-    Badge(
-        "first-contribution",
-        "Contributor",
-        BadgeLevel.BRONZE,
-        "Had a first contribution proposal merged into a document.",
-        no_proposals_yet,
-    ),
-    Badge(
-        "reviewer",
-        "Reviewer",
-        BadgeLevel.SILVER,
-        f"Reviewed {REVIEWS} contribution proposals.",
-        no_proposals_yet,
-    ),
-)
+]
 
 BY_SLUG: dict[str, Badge] = {badge.slug: badge for badge in BADGES}
 LEVELS = (BadgeLevel.GOLD.value, BadgeLevel.SILVER.value, BadgeLevel.BRONZE.value)  # best first
+
+
+def register(badge: Badge) -> None:
+    """Adds a badge defined by another app to the registry (in place, so every module that
+    imported `BADGES` or `BY_SLUG` sees it). Registering the same definition again changes
+    nothing; a different badge under a slug already taken is a programming error, refused
+    at start-up rather than awarding one badge for the other's rule."""
+    known = BY_SLUG.get(badge.slug)
+    if known == badge:
+        return
+    if known is not None:
+        raise ValueError(f"badge slug {badge.slug!r} is already registered")
+    if badge.level not in LEVELS:
+        raise ValueError(f"badge {badge.slug!r} has an unknown level {badge.level!r}")
+    BADGES.append(badge)
+    BY_SLUG[badge.slug] = badge

@@ -25,6 +25,8 @@ from daphne.http_protocol import WebRequest  # noqa: E402
 
 from collaboration.routing import websocket_urlpatterns  # noqa: E402
 
+from . import pool_metrics, sentry, sigterm  # noqa: E402
+from .drain import CountHttpRequests  # noqa: E402
 from .websocket import OriginValidator, StripCookiesWithoutOrigin  # noqa: E402
 
 
@@ -47,13 +49,17 @@ def _daphne_leaves_request_bodies_alone() -> None:
 
 
 _daphne_leaves_request_bodies_alone()
+sigterm.install()  # SIGTERM drains the process before it stops (config/drain.py)
+pool_metrics.register()  # the database pools at /metrics, next to django-prometheus' figures
 gc.freeze()  # what startup allocated lives forever: keep it out of every collection
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": OriginValidator(
-            StripCookiesWithoutOrigin(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        "http": CountHttpRequests(django_asgi_app),
+        "websocket": sentry.wrap_asgi(
+            OriginValidator(
+                StripCookiesWithoutOrigin(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

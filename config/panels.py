@@ -11,8 +11,8 @@ An app registers a provider in its AppConfig.ready():
 
 A provider returns a Panel (template and context) or None to show nothing. Pages:
 "document" (a document page, object: the Document), "editor" (the live editor, object:
-the Document), "profile" (a person's profile, object: the User). Panels appear in the
-order they were registered.
+the Document), "profile" (a person's profile, object: the User), "question" (a Q&A
+question's page, object: the Question). Panels appear in the order they were registered.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-PAGES = ("document", "editor", "profile")
+PAGES = ("document", "editor", "profile", "question")
 
 
 @dataclass(frozen=True)

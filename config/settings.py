@@ -213,6 +213,7 @@ CELERY_IMPORTS = [
     "contributions.tasks.checks",
     "contributions.tasks.git",
     "contributions.tasks.sandbox",
+    "collaboration.semantic.tasks",  # semantic search (issue 13)
 ]
 CELERY_BEAT_SCHEDULE: dict = {
     # Drops operations older than OPERATION_RETENTION (a no-op while it is 0).
@@ -229,6 +230,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # (collaboration/revisions.py); the web processes do the same for open documents.
     "deliver-revisions": {
         "task": "collaboration.deliver_revisions",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    # Semantic search (issue 13): embeds edited documents whose task was lost, new and
+    # edited questions and answers, and rows of a model no longer configured.
+    "semantic-index-stale": {
+        "task": "collaboration.semantic_index_stale",
         "schedule": 60,
         "options": {"expires": 60},
     },
@@ -325,8 +333,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # JSON bodies only, as the API documents. Daphne (Twisted) also parses multipart
-    # POST bodies itself and answers a malformed one with a bare 400 before Django sees it.
+    # JSON bodies, as the API documents; the one exception, file uploads, sets its own
+    # multipart parser (collaboration/attachments/api.py). Daphne (Twisted) also parses
+    # multipart POST bodies itself and answers a malformed one with a bare 400 first.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -382,6 +391,10 @@ SPECTACULAR_SETTINGS = {
         "DeliveryEnum": "community.models.Delivery",
         "WatchLevelEnum": "community.models.WatchLevel",
         "WatchTargetEnum": "community.models.WatchTarget",
+        "ProposalStateEnum": "contributions.models.ProposalState",
+        "ProposalKindEnum": "contributions.models.ProposalKind",
+        "ReviewVerdictEnum": "contributions.models.ReviewVerdict",
+        "SuggestionStateEnum": "contributions.models.SuggestionState",
     },
 }
 
@@ -471,6 +484,11 @@ REPUTATION_DOWNVOTE_CAST = env.int("REPUTATION_DOWNVOTE_CAST", default=-1)
 REPUTATION_ANSWER_ACCEPTED = env.int("REPUTATION_ANSWER_ACCEPTED", default=15)
 REPUTATION_ACCEPTED_ANSWER = env.int("REPUTATION_ACCEPTED_ANSWER", default=2)
 REPUTATION_DAILY_VOTE_CAP = env.int("REPUTATION_DAILY_VOTE_CAP", default=200)
+# Contributions: a merged proposal (its author; each co-author gets the co-author value)
+# and a review its proposal's author marked helpful.
+REPUTATION_PROPOSAL_MERGED = env.int("REPUTATION_PROPOSAL_MERGED", default=20)
+REPUTATION_PROPOSAL_CO_AUTHOR = env.int("REPUTATION_PROPOSAL_CO_AUTHOR", default=10)
+REPUTATION_REVIEW_HELPFUL = env.int("REPUTATION_REVIEW_HELPFUL", default=5)
 # The reputation each right needs; moderators and experts have them regardless.
 PRIVILEGE_DOWNVOTE = env.int("PRIVILEGE_DOWNVOTE", default=50)
 PRIVILEGE_EDIT_OTHERS = env.int("PRIVILEGE_EDIT_OTHERS", default=1000)
@@ -582,6 +600,18 @@ CELERY_TASK_ROUTES = {"contributions.run_code": {"queue": SANDBOX_QUEUE}}
 # Seconds between two check runs of one document: a request within them joins the run
 # already queued (which checks the newest revision when it starts).
 CHECKS_DEBOUNCE_SECONDS = env.int("CHECKS_DEBOUNCE_SECONDS", default=30)
+
+# Writing assistance (contributions/assist), off by default: "suggest an improvement" and
+# "explain this" in the editor, streamed from any OpenAI-compatible endpoint. Both settings
+# below must be given for the buttons and the endpoint to exist.
+ENABLE_CONTENT_SUGGESTIONS = env.bool("ENABLE_CONTENT_SUGGESTIONS", default=False)
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+ASSIST_RATE_PER_HOUR = env.int("ASSIST_RATE_PER_HOUR", default=30)  # per person
+ASSIST_MAX_CHARS = env.int("ASSIST_MAX_CHARS", default=4000)  # of the selected passage
+ASSIST_MAX_TOKENS = env.int("ASSIST_MAX_TOKENS", default=800)
+ASSIST_TIMEOUT_SECONDS = env.float("ASSIST_TIMEOUT_SECONDS", default=30.0)
 # Readability warns below this Flesch reading ease (0-100) or above this school grade.
 CHECKS_READABILITY_MIN_EASE = env.float("CHECKS_READABILITY_MIN_EASE", default=30)
 CHECKS_READABILITY_MAX_GRADE = env.float("CHECKS_READABILITY_MAX_GRADE", default=14)
@@ -589,3 +619,120 @@ CHECKS_READABILITY_MAX_GRADE = env.float("CHECKS_READABILITY_MAX_GRADE", default
 CHECKS_NODE = env("CHECKS_NODE", default="node")
 # Minutes a run waits for the sandbox worker before its unanswered blocks say "not run".
 CHECKS_CODE_WAIT_MINUTES = env.int("CHECKS_CODE_WAIT_MINUTES", default=15)
+
+# --- File and image uploads (collaboration/attachments) ---------------------------------
+# Files attached to documents live in the "attachments" storage: a folder under MEDIA_ROOT
+# by default, any S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set (django-storages;
+# `pip install boto3` too). They are never served from a public URL: every download goes
+# through a view that checks the document's read permission. Under pytest MEDIA_ROOT
+# defaults to a fresh temporary directory, so tests never write into a developer's files.
+if TESTING and not os.environ.get("MEDIA_ROOT"):
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="learnai-test-media-")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET", default="")
+if ATTACHMENTS_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            # Empty means the library's default: AWS itself, the AWS_* variables or the
+            # machine's role. Set the endpoint for MinIO, Ceph, R2, Scaleway...
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("ATTACHMENTS_S3_REGION", default="") or None,
+            "access_key": env("ATTACHMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("ATTACHMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("ATTACHMENTS_S3_PREFIX", default="attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": MEDIA_ROOT / "attachments",
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+# Largest file accepted (bytes), and how much one person may store in all (bytes).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_QUOTA_BYTES = env.int("ATTACHMENT_QUOTA_BYTES", default=200 * 1024 * 1024)
+# Largest image accepted, in pixels (all frames of an animation together): the guard
+# against decompression bombs, small files that decode to gigabytes.
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
+# Longest side of the thumbnails shown in the attachments list.
+ATTACHMENT_THUMBNAIL_PIXELS = env.int("ATTACHMENT_THUMBNAIL_PIXELS", default=320)
+
+# --- Operations (issue 14) ----------------------------------------------------------------
+# Graceful drains, the PostgreSQL read replica, Kubernetes and error tracking
+# (docs/deployment.md, "Kubernetes" and "Scaling").
+from config import sentry as sentry_setup  # noqa: E402  (sentry_sdk only, no Django)
+
+# Seconds a web process takes at most, after SIGTERM, to commit the edits it received,
+# close its sockets with 1012 "service restart" and finish requests under way
+# (config/sigterm.py). Keep it below the grace period of whatever stops the process
+# (Kubernetes terminationGracePeriodSeconds, compose stop_grace_period, systemd).
+DRAIN_SECONDS = env.float("DRAIN_SECONDS", default=20)
+
+# The pod's own address (Kubernetes downward API): probes and Prometheus scrapes name it as
+# their Host, so it is allowed.
+POD_IP = env("POD_IP", default="")
+if POD_IP:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, POD_IP]
+
+# A PostgreSQL read replica (streaming replication), optional. Page and API reads that
+# tolerate a little lag go there; writes, the live edit path, sign-in, a browser's reads in
+# the REPLICA_PIN_SECONDS after it wrote, and everything outside HTTP requests use the
+# primary (config/db_router.py).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=16),
+        "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+    }
+    # A test run reads its own test database through the replica alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.middleware.RequestIdMiddleware") + 1,
+        "config.db_router.ReplicaReadsMiddleware",
+    )
+
+# Sentry error tracking, off without a DSN: web, Celery and the socket consumer, personal
+# data scrubbed (config/sentry.py). Traces are off unless a sample rate is given.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    sentry_setup.sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+# --- end of Operations (issue 14) ----------------------------------------------------------
+
+# --- Semantic search (collaboration/semantic, issue 13) ------------------------------
+# The embedder: a dotted path to a class taking no arguments with `name`, `dimension` and
+# `embed(texts)`. The default runs on this machine from the wordllama wheel's own weights
+# (256 dimensions, no download ever).
+EMBEDDINGS_BACKEND = env(
+    "EMBEDDINGS_BACKEND", default="collaboration.semantic.embedders.WordLlamaEmbedder"
+)
+# Seconds a document's edits settle before its sections are embedded again (one task per
+# document in that window).
+SEMANTIC_INDEX_DEBOUNCE_SECONDS = env.int("SEMANTIC_INDEX_DEBOUNCE_SECONDS", default=10)
+# --- end of Semantic search (issue 13) -------------------------------------------------
+# Uploads through the API, per person (each image is decoded and encoded again).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["attachments"] = env(
+    "THROTTLE_ATTACHMENTS", default="30/min"
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AttachmentKindEnum"] = (
+    "collaboration.attachments.models.AttachmentKind"
+)

@@ -46,6 +46,8 @@ const TOPIC_FRAMES = new Set([
   "notification",
   "room_message",
   "comment",
+  "suggestion",
+  "proposal",
   "subscribed",
   "unsubscribed",
 ]);

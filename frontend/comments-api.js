@@ -2,7 +2,7 @@
 // editor and the document page: session cookie plus CSRF token, JSON in and out, and errors
 // turned into sentences for people (the API's own message when it has one).
 
-import { ApiError, apiErrorMessage, jsonRequest } from "./json-api.js";
+import { ApiError, JsonApi, apiErrorMessage } from "./json-api.js";
 
 export class CommentsApiError extends ApiError {}
 
@@ -19,7 +19,10 @@ export function errorMessage(status, body) {
   return apiErrorMessage(status, body, FALLBACK_MESSAGES);
 }
 
-export class CommentsApi {
+export class CommentsApi extends JsonApi {
+  static errorClass = CommentsApiError;
+  static describe = errorMessage;
+
   /**
    * @param {object} options
    * @param {string} options.listUrl  /api/documents/<id>/comments
@@ -28,22 +31,9 @@ export class CommentsApi {
    * @param {Function} [options.fetch]
    */
   constructor({ listUrl, commentUrl, csrfToken = null, fetch = null }) {
+    super({ csrfToken, fetch });
     this.listUrl = listUrl;
     this.commentUrl = commentUrl.endsWith("/") ? commentUrl : `${commentUrl}/`;
-    this.csrfToken = csrfToken;
-    this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
-  }
-
-  request(method, url, body) {
-    return jsonRequest({
-      method,
-      url,
-      body,
-      fetch: this.fetch,
-      csrfToken: this.csrfToken,
-      describe: errorMessage,
-      errorClass: CommentsApiError,
-    });
   }
 
   /** Every thread of the document, oldest first (all pages). */

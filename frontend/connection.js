@@ -15,6 +15,17 @@ const PING_EVERY_MS = 20000;
 const DEAD_AFTER_MS = 45000; // no frame at all for this long: the socket is dead
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const OFFLINE_RETRY_MS = 30000;
+// A server process that is being replaced (a deploy, a scale-down) closes its sockets with
+// 1012 "service restart" once it has answered every edit it took. That is no failure:
+// reconnect at once, to whichever process the load balancer picks, spread over this window
+// so that a process's clients do not all arrive at the same moment.
+export const CLOSE_SERVICE_RESTART = 1012;
+const RESTART_SPREAD_MS = 1000;
+
+/** How long to wait after a 1012 "service restart" close: anywhere in the spread window. */
+export function restartDelay(random) {
+  return Math.floor(random() * RESTART_SPREAD_MS);
+}
 
 /** How long to wait before reconnect attempt `attempt` (0, 1, ...): backoff with ±25% jitter. */
 export function backoffDelay(attempt, random) {
@@ -188,6 +199,10 @@ export class Connection {
     }
     if (this.stopped || this.status === "conflict") return;
     if (this.closedForGood(code)) return;
+    if (code === CLOSE_SERVICE_RESTART) {
+      this.scheduleReconnect(restartDelay(this.random));
+      return;
+    }
     this.scheduleReconnect();
   }
 
@@ -196,7 +211,8 @@ export class Connection {
     return false;
   }
 
-  scheduleReconnect() {
+  /** Reconnects after `delayMs`, or after the next backoff step (a failed attempt). */
+  scheduleReconnect(delayMs = null) {
     if (this.stopped || this.status === "conflict") return;
     if (!this.isOnline()) {
       this.setStatus("offline");
@@ -204,8 +220,11 @@ export class Connection {
       return;
     }
     this.setStatus(this.everConnected ? "reconnecting" : "connecting");
-    const delay = backoffDelay(this.attempt, this.random);
-    this.attempt += 1;
+    let delay = delayMs;
+    if (delay === null) {
+      delay = backoffDelay(this.attempt, this.random);
+      this.attempt += 1;
+    }
     if (this.reconnectTimer !== null) this.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = this.setTimeout(() => {
       this.reconnectTimer = null;

@@ -15,6 +15,13 @@
 //   editor-comments.js  comment threads: highlighted passages, the panel beside the text
 //                       (#comments-pane, when the community app adds it), "Comment" on a
 //                       selection, live through the document's topic
+//   editor-attachments.js  paste, drop or pick files: uploaded, their Markdown link typed
+//                       at the cursor (when the document's attachments panel is there)
+//   editor-assist.js    the writing assistant (when the contributions app adds its bar):
+//                       "Suggest an improvement" and "Explain this" on a selection
+//   editor-suggestions.js  suggestion mode (the "Suggest" switch, when the contributions app
+//                       adds it): typing becomes suggestions shown in the text, accepted or
+//                       rejected by the document's editors, live through the document's topic
 //
 // Bundled by frontend/build.mjs into static/vendor/editor.bundle.js. The page passes its
 // data in <script type="application/json" id="editor-data"> (CSP: no inline scripts).
@@ -22,9 +29,12 @@
 import { mountAccessBanner } from "./access-banner.js";
 import { mountChatPanel } from "./chat-panel.js";
 import { CollabClient } from "./client.js";
-import { changesToOps } from "./cm-sync.js";
+import { changesToOps, cpOffset } from "./cm-sync.js";
 import { $ } from "./dom-helpers.js";
+import { mountAssist } from "./editor-assist.js";
+import { installEditorAttachments } from "./editor-attachments.js";
 import { editorComments, mountEditorComments } from "./editor-comments.js";
+import { editorSuggestions, mountEditorSuggestions } from "./editor-suggestions.js";
 import { clientDoc, createEditorView, remoteChange } from "./editor-view.js";
 import { mountPreview } from "./markdown-preview.js";
 import {
@@ -58,18 +68,23 @@ async function main() {
   const comments = editorComments();
   const commentsNode = $("editor-comments-data");
   const commentsData = commentsNode ? JSON.parse(commentsNode.textContent) : null;
+  const suggestions = editorSuggestions();
+  const suggestionsNode = $("editor-suggestions-data");
+  const suggestionsData = suggestionsNode ? JSON.parse(suggestionsNode.textContent) : null;
+  let assist = null;
   const host = $("editor");
   // Which storage slot this tab uses is settled before anyone can type.
   const key = await chooseStorageKey(data.documentId, me.id);
   host.textContent = "";
 
-  const { view, setReadOnly } = createEditorView({
+  const { view, setReadOnly: setViewReadOnly } = createEditorView({
     parent: host,
     root,
     content: data.content,
-    extensions: [remoteCursors, comments.extension],
+    extensions: [remoteCursors, comments.extension, suggestions.extension],
     onUpdate(update) {
       if (update.docChanged) preview.schedule();
+      if (update.selectionSet) assist?.selectionChanged();
       let local = false;
       for (const tr of update.transactions) {
         if (!tr.docChanged || tr.annotation(remoteChange)) continue;
@@ -80,6 +95,10 @@ async function main() {
       if (update.selectionSet || local) cursors.sendSoon();
     },
   });
+
+  // While suggesting, typing never reaches the shared text, so people who may not edit may
+  // type too: suggestion mode has the last word on read-only.
+  const setReadOnly = suggestions.readOnlyFilter(setViewReadOnly);
 
   const wsScheme = location.protocol === "https:" ? "wss:" : "ws:";
   const storage = safeStorage();
@@ -118,6 +137,32 @@ async function main() {
   });
   watchNetworkAndPage(client);
   liveComments = mountEditorComments({ comments, client, view, root, data: commentsData });
+  const liveSuggestions = mountEditorSuggestions({
+    suggestions,
+    client,
+    view,
+    root,
+    data: suggestionsData,
+  });
+
+  const assistNode = $("editor-assist-data");
+  if (assistNode) {
+    assist = mountAssist({
+      view,
+      bar: $("assist-bar"),
+      panel: $("assist-panel"),
+      url: JSON.parse(assistNode.textContent).url,
+      // The selection in the server's text at the client's revision (as comments do).
+      position: () => {
+        const { doc, selection } = view.state;
+        const [start, end] = client.serverRange(
+          cpOffset(doc, selection.main.from),
+          cpOffset(doc, selection.main.to),
+        );
+        return { start, end, revision: client.revision };
+      },
+    });
+  }
 
   // Views on phones: Write / Preview / Chat (/ Comments) tabs.
   for (const tab of root.querySelectorAll("[data-show]")) {
@@ -131,6 +176,10 @@ async function main() {
     });
   }
 
+  const attachmentsBar = $("editor-attachments");
+  if (attachmentsBar) {
+    installEditorAttachments(view, attachmentsBar.dataset.uploadUrl, { bar: attachmentsBar });
+  }
   restorePendingEdits(client);
   setReadOnly(!data.canEdit);
   presence.render();
@@ -141,7 +190,7 @@ async function main() {
   chat.load();
 
   // For the browser tests and for debugging from the console.
-  window.learnaiEditor = { client, view, comments: liveComments };
+  window.learnaiEditor = { client, view, comments: liveComments, suggestions: liveSuggestions };
 }
 
 function registerServiceWorker() {

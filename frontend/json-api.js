@@ -81,3 +81,30 @@ export async function jsonRequest({
   }
   return data;
 }
+
+/**
+ * Base of the small API clients (comments, rooms, suggestions): one fetch and CSRF token,
+ * and `request(method, url, body)` through jsonRequest with the client's own error class
+ * and messages. Subclasses set `static errorClass` and `static describe`.
+ */
+export class JsonApi {
+  static errorClass = ApiError;
+  static describe = apiErrorMessage;
+
+  constructor({ csrfToken = null, fetch = null } = {}) {
+    this.csrfToken = csrfToken;
+    this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
+  }
+
+  request(method, url, body) {
+    return jsonRequest({
+      method,
+      url,
+      body,
+      fetch: this.fetch,
+      csrfToken: this.csrfToken,
+      describe: this.constructor.describe,
+      errorClass: this.constructor.errorClass,
+    });
+  }
+}

@@ -1,7 +1,7 @@
 // The rooms API (README: /api/rooms/{id}/messages...) for the chat widget: session cookie
 // plus CSRF token, JSON in and out, and errors as sentences for people.
 
-import { ApiError, apiErrorMessage, jsonRequest } from "./json-api.js";
+import { ApiError, JsonApi, apiErrorMessage } from "./json-api.js";
 
 export class RoomApiError extends ApiError {}
 
@@ -21,7 +21,10 @@ export function roomErrorMessage(status, body) {
   return apiErrorMessage(status, body, FALLBACK_MESSAGES);
 }
 
-export class RoomApi {
+export class RoomApi extends JsonApi {
+  static errorClass = RoomApiError;
+  static describe = roomErrorMessage;
+
   /**
    * @param {object} options
    * @param {string} options.messagesUrl  /api/rooms/<id>/messages
@@ -29,21 +32,8 @@ export class RoomApi {
    * @param {Function} [options.fetch]
    */
   constructor({ messagesUrl, csrfToken = null, fetch = null }) {
+    super({ csrfToken, fetch });
     this.messagesUrl = messagesUrl.replace(/\/$/, "");
-    this.csrfToken = csrfToken;
-    this.fetch = fetch ?? ((...args) => globalThis.fetch(...args));
-  }
-
-  request(method, url, body) {
-    return jsonRequest({
-      method,
-      url,
-      body,
-      fetch: this.fetch,
-      csrfToken: this.csrfToken,
-      describe: roomErrorMessage,
-      errorClass: RoomApiError,
-    });
   }
 
   /** A page of messages: the newest, or those before `before` ({results, has_more, ...}). */

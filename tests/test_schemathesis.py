@@ -54,6 +54,7 @@ RAISED_THROTTLES = {
     "THROTTLE_ANON": "100000/min",
     "THROTTLE_USER": "100000/min",
     "THROTTLE_AUTH": "100000/min",
+    "THROTTLE_ATTACHMENTS": "100000/min",
 }
 # How often a path or query parameter takes a known value instead of a generated one:
 # often enough to get past "no such document" to the endpoint's own logic, rarely enough

@@ -146,10 +146,15 @@ class DocumentDetailSerializer(DocumentListSerializer):
     html = serializers.SerializerMethodField(help_text="The content rendered and sanitised.")
     can_edit = serializers.SerializerMethodField()
     can_manage = serializers.SerializerMethodField()
+    branch_of = serializers.SerializerMethodField(
+        help_text="For a proposal's branch, the document it was made from ({id, slug}); "
+        "null for documents."
+    )
 
     class Meta(DocumentListSerializer.Meta):
         fields = [
             *DocumentListSerializer.Meta.fields,
+            "branch_of",
             "last_edited_by",
             "content",
             "html",
@@ -166,6 +171,12 @@ class DocumentDetailSerializer(DocumentListSerializer):
 
     def get_can_manage(self, document: Document) -> bool:
         return self.context["access"].can_manage
+
+    def get_branch_of(self, document: Document) -> dict | None:
+        if document.branch_of_id is None:
+            return None
+        parent = Document.objects.only("pk", "slug").get(pk=document.branch_of_id)
+        return {"id": parent.pk, "slug": parent.slug}
 
 
 # --- members -----------------------------------------------------------------------------------

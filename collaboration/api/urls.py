@@ -6,6 +6,7 @@ the API documents them, plus the other spelling, hidden from the schema.
 
 from config.routes import api_urlpatterns
 
+from ..attachments import api as attachments_api
 from . import recommendations, rooms, search, views
 
 app_name = "collaboration_api"
@@ -36,6 +37,7 @@ _ROUTES = [
     ("search", search.SearchApi, "search"),
     ("recommendations", recommendations.RecommendationListApi, "recommendations"),
     *rooms.ROUTES,
+    *attachments_api.ROUTES,
 ]
 
 

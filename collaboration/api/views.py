@@ -169,7 +169,7 @@ class DocumentListCreateApi(CollaborationApi, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Document]:
         return (
-            permissions.readable_documents(self.request.user)
+            permissions.listed_documents(permissions.readable_documents(self.request.user))
             .select_related("owner")
             .prefetch_related("tags")
         )

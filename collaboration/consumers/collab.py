@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.credentials import Credential, credential_from_session, credential_from_token
-from config import metrics
+from config import drain, metrics
 from config.websocket import RawWriter, send_limit
 
 from .. import selectors, services
@@ -86,6 +86,11 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         self.auth_timer = asyncio.get_running_loop().call_later(
             AUTH_TIMEOUT_SECONDS, self._start_auth_timeout
         )
+        if drain.draining():
+            # This process is stopping: the client reconnects to another one.
+            self.close_for_restart()
+            return
+        drain.socket_opened(self)
 
     def _start_auth_timeout(self) -> None:
         self.closing = asyncio.ensure_future(self._auth_timeout())
@@ -95,14 +100,15 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         metrics.websocket_connections.labels("collab").dec()
         self.auth_timer.cancel()
         self.outbox.clear()
-        if self.handle is None or self.registry is None:
-            return
         try:
-            await self.registry.disconnect(self.handle)
-            if self.session_id is not None:
-                await run_db(services.session_leave, connection_id=self.conn_id)
+            if self.handle is not None and self.registry is not None:
+                await self.registry.disconnect(self.handle)
+                if self.session_id is not None:
+                    await run_db(services.session_leave, connection_id=self.conn_id)
         except Exception:  # the frame boundary: a disconnect must always finish
             logger.exception("cleanup after disconnect failed")
+        finally:
+            drain.socket_closed(self)  # a draining process waits for this clean-up
 
     # --- sending -------------------------------------------------------------------------
     def send_text(self, text: str) -> None:
@@ -139,6 +145,11 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         )
         self._close_soon(CLOSE_TOO_BIG)
 
+    def close_for_restart(self) -> None:
+        """The process is draining (config/drain.py): the frames queued for the client
+        (acks of committed edits among them) go out, then close 1012, "service restart"."""
+        self._close_soon(drain.CLOSE_SERVICE_RESTART)
+
     def _close_soon(self, code: int, *, flush: bool = True) -> None:
         if self.closed:
             return
@@ -147,7 +158,10 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
             if flush:
                 await self._flush()
             self.closed = True
-            await self.close(code=code)
+            # Through daphne's protocol where it runs: the ASGI close refuses 1009, 1012
+            # and 1013 there (see drain.close_with_code).
+            if not drain.close_with_code(self.scope.get("server_send"), code):
+                await self.close(code=code)
 
         if not flush:
             self.closed = True
@@ -416,6 +430,8 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         return False
 
     async def _edit(self, data: dict) -> None:
+        if drain.draining():
+            return  # left unanswered: the client resends it where it reconnects
         client_op_id = data.get("client_op_id")
         ref = {"client_op_id": client_op_id} if isinstance(client_op_id, str) else {}
         if not self._document_required(**ref):

@@ -116,6 +116,13 @@ def to_document(document_id: int, frame: dict[str, Any]) -> None:
     )
 
 
+def notice_to_document(document_id: int, frame: dict[str, Any]) -> None:
+    """A live-only frame on the document's topic (id 0: never replayed, so a client that
+    reconnects reads the state again over REST). For activity without a log of its own
+    in the topic's id order: proposals and suggestions."""
+    to_document(document_id, {**frame, "id": wire.NOTICE_ID})
+
+
 def access_changed(
     *, document_id: int | None = None, user_id: int | None = None, room_id: int | None = None
 ) -> None:

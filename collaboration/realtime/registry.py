@@ -18,6 +18,8 @@ import time
 
 from django.conf import settings
 
+from config.drain import wait_until
+
 from .. import revisions, selectors
 from ..services import sessions as session_services
 from . import process, wire
@@ -74,6 +76,13 @@ class Registry:
             cls._by_loop[id(loop)] = registry
         return registry
 
+    @classmethod
+    def existing(cls) -> Registry | None:
+        """This loop's registry, if a socket ever made one (None: nothing to drain)."""
+        loop = asyncio.get_running_loop()
+        registry = cls._by_loop.get(id(loop))
+        return registry if registry is not None and registry.loop is loop else None
+
     async def start(self) -> None:
         if self.started:
             return
@@ -108,6 +117,26 @@ class Registry:
         await self.committer.stop()
         await self.bus.close()
         self.started = False
+
+    async def settle(self, deadline: float) -> bool:
+        """Commits and answers the edits the hubs hold, and publishes them to the other
+        processes: the drain's first step (config/sigterm.py), once sockets send no new
+        edits. False if `deadline` (time.monotonic()) came first; what is then still
+        unanswered is resent by its clients wherever they reconnect."""
+
+        def idle() -> bool:
+            busy = any(hub.queue or hub.committing for hub in self.hubs.values())
+            return not busy and not self.committer.background
+
+        settled = await wait_until(idle, deadline)
+        publishing = {
+            hub.publishing
+            for hub in self.hubs.values()
+            if hub.publishing is not None and not hub.publishing.done()
+        }
+        if publishing:
+            await asyncio.wait(publishing, timeout=max(0.0, deadline - time.monotonic()))
+        return settled and all(task.done() for task in publishing)
 
     # --- sockets -------------------------------------------------------------------------
     async def connect(self, handle: SocketHandle, *, user_since: int | None = None):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from . import wire
+
 if TYPE_CHECKING:
     from accounts.credentials import Credential
 
@@ -113,6 +115,9 @@ class SocketHandle:
     # --- topics --------------------------------------------------------------------
     def deliver_topic(self, topic: str, frame_id: int, text: str) -> None:
         """A frame of a topic (user, room, document), at most once and in id order."""
+        if frame_id == wire.NOTICE_ID:  # live only, never replayed: no order to keep
+            self.send_text(text, topic)
+            return
         loading = self.topic_loading.get(topic)
         if loading is not None:
             loading.append((frame_id, text))  # sent after the backlog being read

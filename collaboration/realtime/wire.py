@@ -66,3 +66,8 @@ def decode(data: bytes) -> tuple[bytes, bytes]:
     """(origin, JSON body) of a bus message."""
     origin, _, body = data.partition(b"\n")
     return origin, body
+
+
+# A topic frame with this id is a notice: sent live to whoever is on the topic, never
+# replayed and outside the topic's id order (proposal and suggestion activity).
+NOTICE_ID = 0

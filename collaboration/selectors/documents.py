@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ..models import Document, Operation, Tag, Visibility
-from ..permissions import readable_documents
+from ..permissions import listed_documents, readable_documents
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -40,6 +40,11 @@ def document_visible_queryset(user: User | AnonymousUser | None) -> QuerySet[Doc
     return readable_documents(user, Document.objects.all())
 
 
+def document_listed_queryset(user: User | AnonymousUser | None) -> QuerySet[Document]:
+    """The readable documents lists, tags, search and recommendations show: no branches."""
+    return listed_documents(document_visible_queryset(user))
+
+
 def document_get_for_user(*, user: User | AnonymousUser | None, slug: str) -> Document:
     """The document with this slug if `user` may read it; raises Http404 otherwise.
 
@@ -56,7 +61,7 @@ def document_get_for_user(*, user: User | AnonymousUser | None, slug: str) -> Do
 def document_list_recent(*, user: User | AnonymousUser | None, limit: int = 10) -> list[Document]:
     """The most recently changed documents `user` may read, newest first."""
     return list(
-        document_visible_queryset(user)
+        document_listed_queryset(user)
         .select_related("owner", "last_edited_by")
         .prefetch_related("tags")
         .order_by("-updated_at", "-pk")[:limit]
@@ -67,7 +72,7 @@ def document_list_popular(*, user: User | AnonymousUser | None, limit: int = 5) 
     """Readable documents with the most edits in the last 30 days, then the most edits ever."""
     since = timezone.now() - POPULAR_WINDOW
     return list(
-        document_visible_queryset(user)
+        document_listed_queryset(user)
         .annotate(
             recent_edits=Count("operations", filter=Q(operations__created_at__gte=since)),
             edit_count=Count("operations"),
@@ -79,7 +84,7 @@ def document_list_popular(*, user: User | AnonymousUser | None, limit: int = 5) 
 
 def document_list_for_tag(*, user: User | AnonymousUser | None, tag: Tag) -> QuerySet[Document]:
     return (
-        document_visible_queryset(user)
+        document_listed_queryset(user)
         .filter(tags=tag)
         .select_related("owner", "last_edited_by")
         .prefetch_related("tags")
@@ -94,7 +99,7 @@ def tag_get(*, slug: str) -> Tag:
 
 def tag_list_with_counts(*, user: User | AnonymousUser | None) -> QuerySet[Tag]:
     """All tags, each annotated with `document_count`: how many of its documents `user` can read."""
-    visible_ids = document_visible_queryset(user).values("pk")
+    visible_ids = document_listed_queryset(user).values("pk")
     return Tag.objects.annotate(
         document_count=Count("documents", filter=Q(documents__in=visible_ids), distinct=True)
     ).order_by("-document_count", "slug")
@@ -109,19 +114,22 @@ def tag_list_by_slugs(*, slugs: list[str]) -> list[Tag]:
 # --- Contributions, for profile pages ------------------------------------------------
 
 
-def _listable_for(*, viewer: User | AnonymousUser | None, person: User) -> QuerySet[Document]:
+def documents_listable_on_profile(
+    *, viewer: User | AnonymousUser | None, person: User
+) -> QuerySet[Document]:
     # On someone else's profile only public documents are listed, whatever the viewer
     # could otherwise open: a profile should not advertise private or restricted work.
+    documents = listed_documents(Document.objects.all())
     if _is_signed_in(viewer) and viewer.pk == person.pk:
-        return Document.objects.all()
-    return Document.objects.filter(visibility=Visibility.PUBLIC)
+        return documents
+    return documents.filter(visibility=Visibility.PUBLIC)
 
 
 def document_list_owned_by(
     *, person: User, viewer: User | AnonymousUser | None, limit: int = 20
 ) -> list[Document]:
     return list(
-        _listable_for(viewer=viewer, person=person)
+        documents_listable_on_profile(viewer=viewer, person=person)
         .filter(owner=person)
         .prefetch_related("tags")
         .order_by("-updated_at", "-pk")[:limit]
@@ -129,7 +137,7 @@ def document_list_owned_by(
 
 
 def document_count_owned_by(*, person: User, viewer: User | AnonymousUser | None) -> int:
-    return _listable_for(viewer=viewer, person=person).filter(owner=person).count()
+    return documents_listable_on_profile(viewer=viewer, person=person).filter(owner=person).count()
 
 
 def operation_count_by(*, person: User) -> int:
@@ -142,7 +150,7 @@ def document_list_recently_edited_by(
 ) -> list[Document]:
     """Documents this person edited, the most recently edited first, with `last_edit_at`."""
     return list(
-        _listable_for(viewer=viewer, person=person)
+        documents_listable_on_profile(viewer=viewer, person=person)
         .filter(operations__user=person)
         .annotate(last_edit_at=Max("operations__created_at"), edits=Count("operations"))
         .order_by("-last_edit_at", "-pk")[:limit]

@@ -14,6 +14,8 @@ Import the functions from here.
 from .chat import chat_message_clean, chat_message_create, chat_message_create_in_document
 from .documents import (
     document_access_changed,
+    document_branch_create,
+    document_branch_share,
     document_create,
     document_delete,
     document_member_remove,
@@ -21,8 +23,10 @@ from .documents import (
     document_update_metadata,
 )
 from .edits import (
+    RewriteAborted,
     document_apply_operation,
     document_restore,
+    document_rewrite,
     operations_prune,
     pending_edit,
     pending_from_frame,
@@ -64,6 +68,7 @@ __all__ = [
     "DocumentJoin",
     "EditRefused",
     "JoinRefused",
+    "RewriteAborted",
     "SessionClosed",
     "SessionError",
     "SessionForbidden",
@@ -74,12 +79,15 @@ __all__ = [
     "chat_message_create_in_document",
     "document_access_changed",
     "document_apply_operation",
+    "document_branch_create",
+    "document_branch_share",
     "document_create",
     "document_delete",
     "document_join",
     "document_member_remove",
     "document_member_set",
     "document_restore",
+    "document_rewrite",
     "document_update_metadata",
     "operations_prune",
     "pending_edit",

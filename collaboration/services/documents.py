@@ -71,6 +71,16 @@ def document_access_changed(*, document_id: int) -> None:
     """
     Document.objects.filter(pk=document_id).update(access_version=F("access_version") + 1)
     publish.on_commit(publish.access_changed, document_id=document_id)
+    # Readers of a shared branch are the original's readers: they change together.
+    branch_ids = list(
+        Document.objects.filter(branch_of_id=document_id, branch_shared=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if branch_ids:
+        Document.objects.filter(pk__in=branch_ids).update(access_version=F("access_version") + 1)
+        for branch_id in branch_ids:
+            publish.on_commit(publish.access_changed, document_id=branch_id)
 
 
 def document_create(
@@ -129,6 +139,38 @@ def document_create(
     raise ValidationError({"title": ["Could not choose a unique slug; try another title."]})
 
 
+def document_branch_create(
+    *, document: Document, owner: User, title: str, content: str, shared: bool = False
+) -> Document:
+    """A branch of `document` holding `content` (the original's text at some revision),
+    owned by `owner`, restricted to its owner and members until shared for review.
+
+    Who may branch is the caller's rule (contributions.proposals); the branch's access
+    rules live in collaboration.permissions.
+    """
+    branch = document_create(
+        owner=owner,
+        title=title,
+        content=content,
+        visibility=Visibility.RESTRICTED,
+        edit_policy=EditPolicy.MEMBERS,
+    )
+    Document.objects.filter(pk=branch.pk).update(branch_of=document, branch_shared=shared)
+    branch.branch_of, branch.branch_shared = document, shared
+    return branch
+
+
+def document_branch_share(*, branch: Document, shared: bool) -> None:
+    """Opens a branch to the original's readers (or closes it to them again), at once on
+    open sockets too. Call inside the transaction that changes the proposal."""
+    if branch.branch_of_id is None:
+        raise ValueError("not a branch")
+    if branch.branch_shared != shared:
+        Document.objects.filter(pk=branch.pk).update(branch_shared=shared)
+        branch.branch_shared = shared
+        document_access_changed(document_id=branch.pk)
+
+
 def document_update_metadata(
     *,
     document: Document,
@@ -146,6 +188,10 @@ def document_update_metadata(
     """
     if not can_manage_document(user, document):
         raise ActionForbidden("Only the document's owner or a moderator may change it.")
+    if document.branch_of_id is not None and (visibility is not None or edit_policy is not None):
+        raise ValidationError(
+            {"visibility": ["A proposal's branch is read and edited as its proposal allows."]}
+        )
     fields: list[str] = []
     tag_slugs = None if tags is None else clean_tag_slugs(tags)
     access_before = (document.visibility, document.edit_policy)
@@ -177,6 +223,8 @@ def document_delete(*, document: Document, user: User) -> None:
     """
     if not can_manage_document(user, document):
         raise ActionForbidden("Only the document's owner or a moderator may delete it.")
+    if document.branch_of_id is not None:
+        raise ActionForbidden("This is a proposal's branch: close the proposal instead.")
     document_id = document.pk
     with transaction.atomic():
         take_sqlite_write_lock(Document, document_id)

@@ -16,6 +16,7 @@ After every commit, from any path: the revision is announced to open sockets
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -216,16 +217,29 @@ def document_apply_operation(
     return _commit_as(document_id=document_id, actor=user, item=item)
 
 
-def document_restore(*, document_id: int, user: User, revision: int) -> commit.CommitResult:
-    """Commits, as a new revision, the change that brings the text back to `revision`.
+class RewriteAborted(Exception):
+    """Raised by a `document_rewrite` callback to commit nothing (its message says why)."""
 
-    The document row is locked while the change is computed, so the new revision's text is
-    exactly the old one. Raises history.RevisionOutOfRange / HistoryUnavailable when that
-    revision cannot be rebuilt, and ActionForbidden when the user may not edit.
+
+def document_rewrite(
+    *,
+    document_id: int,
+    user: User,
+    rewrite: Callable[[int, str], str],
+    source: str,
+    client_op_id: str | None = None,
+    author: User | None = None,
+) -> commit.CommitResult:
+    """Commits the change from the current text to `rewrite(revision, text)`, as one revision.
+
+    The document row is locked while `rewrite` runs, so the text it sees is the text its
+    result replaces: a restore, a merge or an accepted suggestion lands exactly as
+    computed, and live editors' concurrent edits are transformed past it like any other
+    revision. `rewrite` may raise RewriteAborted (or any error) to commit nothing. The
+    actor's right to edit is checked first; `author` (default: the actor) is credited.
     """
-    if type(revision) is not int:
-        raise ValidationError({"revision": ["The revision must be an integer."]})
-    _decide(document_id, user)  # refuse before rebuilding old text for nobody
+    author = author or user
+    _decide(document_id, user)  # refuse before computing anything for nobody
     with transaction.atomic():
         take_sqlite_write_lock(Document, document_id)
         current_revision, current = (
@@ -234,16 +248,36 @@ def document_restore(*, document_id: int, user: User, revision: int) -> commit.C
             .values_list("revision", "content")
             .get()
         )
-        old = history.content_at(document_id=document_id, revision=revision)
+        new = rewrite(current_revision, current)
         item = pending_edit(
-            client_op_id=f"restore-{uuid.uuid4()}",
+            client_op_id=client_op_id or f"{source}-{uuid.uuid4()}",
             revision=current_revision,
-            ops=history.minimal_operation(current, old),
-            author_id=user.pk,
-            source=EditSource.RESTORE,
+            ops=history.minimal_operation(current, new),
+            author_id=author.pk,
+            actor_id=user.pk,
+            source=source,
             access=None,
         )
         return _commit_as(document_id=document_id, actor=user, item=item)
+
+
+def document_restore(*, document_id: int, user: User, revision: int) -> commit.CommitResult:
+    """Commits, as a new revision, the change that brings the text back to `revision`.
+
+    Raises history.RevisionOutOfRange / HistoryUnavailable when that revision cannot be
+    rebuilt, and ActionForbidden when the user may not edit.
+    """
+    if type(revision) is not int:
+        raise ValidationError({"revision": ["The revision must be an integer."]})
+    return document_rewrite(
+        document_id=document_id,
+        user=user,
+        rewrite=lambda _revision, _text: history.content_at(
+            document_id=document_id, revision=revision
+        ),
+        source=EditSource.RESTORE,
+        client_op_id=f"restore-{uuid.uuid4()}",
+    )
 
 
 def operations_prune(*, document_id: int, keep: int) -> int:

@@ -139,6 +139,27 @@ async def test_frames_reach_joined_and_subscribed_sockets_once_in_order():
         await client.close()
 
 
+async def test_notices_reach_everyone_on_the_topic_and_leave_the_id_order_alone():
+    ada, lin = await make_user(), await make_user()
+    document = await make_doc(owner=ada, content="Attention is all you need.")
+    editor, _ = await join(ada, document)
+    page = await page_socket(lin)
+    await subscribe(page, document)
+    await to_document(document, 5)
+    notice = {"type": "proposal", "event": "opened", "proposal": {"id": 1}}
+    await sync_to_async(publish.notice_to_document)(document.pk, notice)
+    await sync_to_async(publish.notice_to_document)(document.pk, notice)
+    await to_document(document, 6)
+    for client in (editor, page):
+        assert (await client.recv_type("comment"))["id"] == 5
+        # Both notices arrive (no id order to drop the second), then frame 6 still does.
+        for _ in range(2):
+            got = await client.recv_type("proposal")
+            assert got == {**notice, "id": 0, "topic": f"doc:{document.pk}"}
+        assert (await client.recv_type("comment"))["id"] == 6
+        await client.close()
+
+
 async def test_subscribing_by_slug_and_the_errors_a_page_may_meet(monkeypatch):
     ada, lin = await make_user(), await make_user()
     document = await make_doc(owner=ada, content="Public page.")

@@ -39,7 +39,14 @@ from .notifications import (
     WatchTarget,
 )
 from .questions import Answer, AnswerRevision, CloseReason, Difficulty, Question, QuestionRevision
-from .votes import BadgeAward, BadgeLevel, ReputationEvent, ReputationReason, Vote
+from .votes import (
+    BadgeAward,
+    BadgeLevel,
+    ReputationEvent,
+    ReputationReason,
+    ReputationTarget,
+    Vote,
+)
 
 __all__ = [
     "AmaQuestion",
@@ -88,6 +95,7 @@ __all__ = [
     "ReadingListItem",
     "ReputationEvent",
     "ReputationReason",
+    "ReputationTarget",
     "StudyGroup",
     "StudyGroupJoinRequest",
     "StudyGroupMember",

@@ -38,6 +38,19 @@ class ReputationReason(models.TextChoices):
     ACCEPTED_ANSWER = "accepted_answer", "Accepted an answer"
     CARRIED_OVER = "carried_over", "Reputation carried over"
     ADJUSTMENT = "adjustment", "Adjusted by a moderator"
+    PROPOSAL_MERGED = "proposal_merged", "Proposed change merged"
+    REVIEW_HELPFUL = "review_helpful", "Review marked helpful"
+
+
+class ReputationTarget(models.TextChoices):
+    """What a reputation line is about: a post (the votes' and flags' TargetType), or a
+    contribution (a merged proposal, a helpful review), which is not a post."""
+
+    QUESTION = "question", "Question"
+    ANSWER = "answer", "Answer"
+    COMMENT = "comment", "Comment"
+    PROPOSAL = "proposal", "Proposal"
+    REVIEW = "review", "Review"
 
 
 class ReputationEvent(models.Model):
@@ -55,7 +68,7 @@ class ReputationEvent(models.Model):
     )
     amount = models.IntegerField()
     reason = models.CharField(max_length=24, choices=ReputationReason.choices)
-    target_type = models.CharField(max_length=16, choices=TargetType.choices, blank=True)
+    target_type = models.CharField(max_length=16, choices=ReputationTarget.choices, blank=True)
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -31,6 +31,7 @@ from collaboration.markdown import table_of_contents
 from collaboration.models import Document, Tag
 from collaboration.permissions import readable_documents
 from collaboration.selectors.operations import document_find
+from collaboration.semantic.related import fuse_rankings, questions_by_meaning
 
 from ..models import Answer, AnswerRevision, Question, QuestionRevision
 from ..visibility import visible_posts
@@ -224,11 +225,12 @@ def _words(title: str) -> list[str]:
 
 
 def question_similar(*, user, title: str, limit: int = SIMILAR_LIMIT) -> list[Question]:
-    """Questions whose title (and, less, text) share words with `title`, best match first.
+    """Questions like `title`, best first: those sharing words with it fused (reciprocal
+    rank) with those closest in meaning (their stored embeddings, collaboration.semantic).
 
-    PostgreSQL: full-text match of any of the words (stemmed, stop words dropped), ranked
-    with ts_rank, title weighted over the text. SQLite: any word of three letters or more,
-    not a stop word, in the title; more shared words rank higher.
+    Words, PostgreSQL: full-text match of any of the words (stemmed, stop words dropped),
+    ranked with ts_rank, title weighted over the text. SQLite: any word of three letters or
+    more, not a stop word, in the title; more shared words rank higher.
     """
     words = _words(title or "")
     base = question_visible_queryset(user)
@@ -248,9 +250,7 @@ def question_similar(*, user, title: str, limit: int = SIMILAR_LIMIT) -> list[Qu
         )
     else:
         words = [w for w in words if len(w) >= 3 and w not in _STOP_WORDS]
-        if not words:
-            return []
-        match = Q()
+        match = Q() if words else Q(pk__in=[])
         rank = Value(0.0, output_field=FloatField())
         for word in words:
             match |= Q(title__icontains=word)
@@ -260,15 +260,21 @@ def question_similar(*, user, title: str, limit: int = SIMILAR_LIMIT) -> list[Qu
                 output_field=FloatField(),
             )
         ranked = base.filter(match).annotate(rank=rank)
-    return list(
-        ranked.annotate(
-            is_answered=Case(
-                When(answered_condition(), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        ).order_by("-rank", "-score", "-created_at", "-id")[:limit]
+    by_words = list(
+        ranked.order_by("-rank", "-score", "-created_at", "-id").values_list("pk", flat=True)[
+            : 2 * limit
+        ]
     )
+    by_meaning = questions_by_meaning(text=title, among=base, limit=2 * limit)
+    order = fuse_rankings([by_words, by_meaning])[:limit]
+    found = base.annotate(
+        is_answered=Case(
+            When(answered_condition(), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    ).in_bulk(order)
+    return [found[pk] for pk in order if pk in found]
 
 
 # --- history and votes ---------------------------------------------------------------------

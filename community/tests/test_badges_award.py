@@ -105,11 +105,6 @@ def test_several_upvotes_on_one_comment_count_it_once():
     assert "helpful-commenter" not in dict(awarded(person))
 
 
-def test_contribution_badges_wait_for_proposals():
-    assert definitions.BY_SLUG["first-contribution"].earned(UserFactory().pk) == []
-    assert definitions.BY_SLUG["reviewer"].earned(UserFactory().pk) == []
-
-
 def test_every_badge_is_bronze_silver_or_gold_with_a_description():
     slugs = [badge.slug for badge in definitions.BADGES]
     assert len(slugs) == len(set(slugs))

@@ -1,5 +1,6 @@
 """A Celery worker killed (SIGKILL) in the middle of sending an event's emails: after
-another worker takes over, every notification exists once and every email went once.
+another worker takes over, every notification exists once and every email went once, but
+for at most the one being handed to the mail server at the instant of the kill.
 
 Real processes on PostgreSQL and Redis: the killed worker's task comes back from the
 broker (acks late, CELERY_VISIBILITY_TIMEOUT short here) and the rows it had sent are
@@ -96,4 +97,8 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(tmp_path):
     assert set(rows.values_list("email_status", flat=True)) == {EmailStatus.SENT}
     per_message = collections.Counter(line.split()[0] for line in emailed_lines(sent_log))
     assert len(per_message) == RECIPIENTS
-    assert set(per_message.values()) == {1}, [m for m, n in per_message.items() if n > 1]
+    # The one email the mail server may have accepted in the instant before the kill, and
+    # whose "sent" mark never committed, goes again, with the same Message-ID (mail clients
+    # show it once): the most mail allows (community/services/notification_email.py).
+    doubled = [message for message, count in per_message.items() if count > 1]
+    assert len(doubled) <= 1 and all(per_message[m] == 2 for m in doubled), doubled

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from collaboration.permissions import is_moderator, is_signed_in
+from config import panels
 
 from .. import privileges
 from ..errors import CommunityError, InvalidInput, NotAllowed
@@ -156,6 +157,7 @@ def _detail_context(
         "close_form": close_form or CloseForm(),
         "is_moderator": is_moderator(user),
         "signed_in": is_signed_in(user),
+        "panels": panels.for_page("question", request, question),
     }
 
 

@@ -2,3 +2,4 @@
 
 from . import checks  # noqa: F401, I001
 from . import git  # noqa: F401
+from . import proposals  # noqa: F401

@@ -12,7 +12,6 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from collaboration.models import Document
 from collaboration.selectors import document_find, document_visible_queryset
@@ -20,9 +19,9 @@ from config.api import error_responses
 
 from ..checks import WEIGHTS, run_checks, selectors
 from ..checks.context import context_for
-from ..errors import ContributionsError, NotAllowed, NotFound
 from ..tasks.checks import request_document_check
 from . import check_serializers as s
+from .errors import ContributionsApi
 
 DOCUMENT_REF = OpenApiParameter(
     "ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="The document's id or slug."
@@ -36,19 +35,8 @@ def _readable(request: Request, ref: str) -> Document:
     return document
 
 
-class ChecksApi(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, NotAllowed):
-            exc = exceptions.PermissionDenied(exc.message, code=exc.code)
-        elif isinstance(exc, NotFound):
-            exc = exceptions.NotFound(exc.message, code=exc.code)
-        elif isinstance(exc, ContributionsError):
-            exc = exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
-        return super().handle_exception(exc)
-
-
 @extend_schema(tags=["checks"])
-class CheckMarkdownApi(ChecksApi):
+class CheckMarkdownApi(ContributionsApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -80,7 +68,7 @@ def _document_checks(document: Document) -> dict:
 
 
 @extend_schema(tags=["checks"], parameters=[DOCUMENT_REF])
-class DocumentChecksApi(ChecksApi):
+class DocumentChecksApi(ContributionsApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(

@@ -11,48 +11,23 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from collaboration.models import Document
 from collaboration.selectors import document_find, document_visible_queryset
-from config.api import Conflict as ApiConflict
 from config.api import error_responses
 
 from ..errors import (
-    Conflict,
-    ContributionsError,
     ImportRefused,
-    InvalidInput,
-    NotAllowed,
-    NotFound,
 )
 from ..git import exporting, importing
 from ..git.sync import release_create
 from ..models import Release
 from . import git_serializers as s
+from .errors import ContributionsApi
 
 DOCUMENT_REF = OpenApiParameter(
     "ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="The document's id or slug."
 )
-
-
-def as_api_error(exc: ContributionsError) -> exceptions.APIException:
-    if isinstance(exc, NotAllowed):
-        return exceptions.PermissionDenied(exc.message, code=exc.code)
-    if isinstance(exc, NotFound):
-        return exceptions.NotFound(exc.message, code=exc.code)
-    if isinstance(exc, Conflict):
-        return ApiConflict(exc.message, code=exc.code)
-    if isinstance(exc, InvalidInput) and exc.field:
-        return exceptions.ValidationError({exc.field: [exc.message]})
-    return exceptions.ValidationError({"non_field_errors": [exc.message]})
-
-
-class GitApi(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, ContributionsError):
-            exc = as_api_error(exc)
-        return super().handle_exception(exc)
 
 
 def _readable(request: Request, ref: str) -> Document:
@@ -63,7 +38,7 @@ def _readable(request: Request, ref: str) -> Document:
 
 
 @extend_schema(tags=["git"], parameters=[DOCUMENT_REF])
-class ReleaseListCreateApi(GitApi):
+class ReleaseListCreateApi(ContributionsApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
@@ -96,7 +71,7 @@ class ReleaseListCreateApi(GitApi):
 
 
 @extend_schema(tags=["git"], parameters=[DOCUMENT_REF])
-class ExportMarkdownApi(GitApi):
+class ExportMarkdownApi(ContributionsApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
@@ -122,7 +97,7 @@ class ExportMarkdownApi(GitApi):
 
 
 @extend_schema(tags=["git"])
-class ImportApi(GitApi):
+class ImportApi(ContributionsApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from collaboration.history import HistoryError, content_at
 from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document
 from collaboration.permissions import can_edit_document
+from collaboration.realtime import publish
 
 from ..errors import NotAllowed
 from ..models import BlockVerdict, CheckRun, CheckRunStatus, CodeBlock
@@ -133,11 +135,23 @@ def run_document_check(*, run_id: int, send_block: SendBlock) -> CheckRun | None
         if not blocks:
             run.finished_at = run.started_at
         run.save()
+        announce_on_commit(run)
         for code_hash, code in blocks.items():
             transaction.on_commit(
                 lambda code=code, code_hash=code_hash: send_block(code, code_hash)
             )
     return run
+
+
+def announce_on_commit(run: CheckRun) -> None:
+    """A notice on the document's topic (live only): open pages of the document, and of a
+    proposal whose branch it is, show the new score without a reload."""
+    frame = {
+        "type": "checks",
+        "event": run.status,
+        "run": {"id": run.pk, "revision": run.revision, "status": run.status, "score": run.score},
+    }
+    transaction.on_commit(partial(publish.notice_to_document, run.document_id, frame), robust=True)
 
 
 def fence_from(data: dict) -> Fence:
@@ -189,6 +203,7 @@ def _finish(run: CheckRun) -> CheckRun:
     run.status = CheckRunStatus.DONE
     run.finished_at = timezone.now()
     run.save()
+    announce_on_commit(run)
     for block in code_blocks.run_blocks(parsed, context):
         record_verdict(document_id=run.document_id, block=block, at=run.finished_at)
     return run

@@ -15,15 +15,22 @@ from collaboration.models import Document, Visibility
 from collaboration.permissions import can_read_document
 from config import panels
 
-from ..tasks.git import schedule_sync
+from ..models import Proposal
+from ..tasks.git import schedule_proposal_sync, schedule_sync
 
 PANEL_TEMPLATE = "contributions/git/_document_git.html"
 
 
 @revisions.receiver("contributions.git")
 def revision_committed(event: revisions.RevisionEvent) -> None:
-    """Cheap by design: no Git here, only a task scheduled after the delivery commits."""
+    """Cheap by design: no Git here, only tasks scheduled after the delivery commits (a
+    proposal's branch document also moves the proposal's Git branch)."""
     transaction.on_commit(partial(schedule_sync, event.document_id), robust=True)
+    proposal_id = (
+        Proposal.objects.filter(branch_id=event.document_id).values_list("pk", flat=True).first()
+    )
+    if proposal_id is not None:
+        transaction.on_commit(partial(schedule_proposal_sync, proposal_id), robust=True)
 
 
 def clone_url(request: HttpRequest, document: Document) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from collaboration.models import Document
 
-from ..git import sync
+from ..git import branches, sync
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,22 @@ def git_sync_document(document_id: int) -> int:
     if result.open_until is not None:
         schedule_sync(document_id, delay=result.open_until - timezone.now())
     return result.commits
+
+
+def _proposal_key(proposal_id: int) -> str:
+    return f"contributions:git:proposal:{proposal_id}"
+
+
+def schedule_proposal_sync(proposal_id: int, *, seconds: int = MARGIN_SECONDS) -> None:
+    """Brings a proposal's Git branch up to date soon (a burst of edits: one task)."""
+    if cache.add(_proposal_key(proposal_id), 1, timeout=seconds):
+        git_sync_proposal.apply_async(args=[proposal_id], countdown=seconds)
+
+
+@shared_task(name="contributions.git_sync_proposal", ignore_result=True)
+def git_sync_proposal(proposal_id: int) -> str | None:
+    cache.delete(_proposal_key(proposal_id))
+    return branches.sync_proposal_branch(proposal_id=proposal_id)
 
 
 @shared_task(name="contributions.git_sync_pending", ignore_result=True)

@@ -17,9 +17,12 @@ from django.utils import timezone
 
 from accounts.services import api_key_create
 from accounts.tests.factories import UserFactory
+from contributions.git import branches
+from contributions.proposals import lifecycle
 from tests.servers import IN_CI, DaphneServer
 
 from .factories_git import append, make_document
+from .factories_proposals import replace_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -129,3 +132,28 @@ def test_private_documents_clone_with_username_and_api_key(server, tmp_path):
     assert done.returncode == 0, done.stderr
     document.refresh_from_db()
     assert (tmp_path / "mine" / "secret-notes.md").read_text() == document.content
+
+
+def test_proposals_open_for_review_are_branches_of_the_clone(server, tmp_path):
+    ada = UserFactory(username="ada2", full_name="Ada Lovelace")
+    lin = UserFactory(username="lin2", full_name="Lin Chen")
+    document = make_document(ada, title="Optimisers", content="# Optimisers\n\nSGD.\n")
+    proposal = lifecycle.proposal_create(document=document, user=lin, title="Add Adam")
+    draft = lifecycle.proposal_create(document=document, user=lin, title="Secret", draft=True)
+    replace_in(proposal.branch, lin, "SGD.", "SGD, then Adam.")
+    assert branches.sync_proposal_branch(proposal_id=proposal.pk)
+    assert branches.sync_proposal_branch(proposal_id=draft.pk) is None
+
+    done = git("clone", f"{server.base_url}/git/{document.slug}.git", "copy", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    copy = tmp_path / "copy"
+    remote = git("branch", "-r", cwd=copy).stdout
+    assert f"origin/proposals/{proposal.number}" in remote
+    assert f"origin/proposals/{draft.number}" not in remote
+    log = git("log", "--format=%an|%s", f"origin/proposals/{proposal.number}", cwd=copy).stdout
+    assert log.splitlines()[0].startswith("Lin Chen|Proposal #1: Add Adam")
+    shown = git("show", f"origin/proposals/{proposal.number}:{document.slug}.md", cwd=copy)
+    assert shown.stdout == "# Optimisers\n\nSGD, then Adam.\n"
+    # Its diff against main is the proposal's change alone.
+    diff = git("diff", f"main...origin/proposals/{proposal.number}", cwd=copy).stdout
+    assert "+SGD, then Adam." in diff and "-SGD." in diff

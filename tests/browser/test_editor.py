@@ -303,7 +303,11 @@ async def test_read_only_users_see_live_changes_but_cannot_type(
     await wait_connected(page_o)
     await wait_connected(page_v)
     await page_v.locator("#readonly-banner").wait_for(state="visible")
-    assert await page_v.locator(".cm-content").get_attribute("contenteditable") == "false"
+    # A viewer's typing becomes suggestions (suggestion mode), never edits of the text.
+    assert await page_v.locator("#suggest-toggle").is_checked()
+    await type_at_end(page_v, "Viewer's idea.")
+    assert (await editor_state(page_v))["text"] == START
+    assert (await editor_state(page_v))["pending"] == 0
     await type_at_end(page_o, "Owner's update.")
     await page_v.locator(".cm-content", has_text="Owner's update.").wait_for()
     await context_o.close()

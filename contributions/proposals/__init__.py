@@ -1,0 +1,1 @@
+"""Proposals: branches of a document reviewed and merged like pull requests; suggestions."""
