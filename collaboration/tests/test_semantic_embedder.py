@@ -34,7 +34,7 @@ class HashingEmbedder:
 
 
 class NotAnEmbedder:
-    pass
+    """Has none of the Embedder protocol: configuring it must be refused."""
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ error when the service fails, the hourly rate, and refusals before any stream.""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,6 +14,7 @@ from accounts.tests.factories import UserFactory
 from contributions.models import Suggestion, SuggestionState
 
 from .factories_proposals import make_document
+from .fake_openai import fake_openai
 
 pytestmark = [
     pytest.mark.django_db,
@@ -28,54 +27,15 @@ TEXT = "# Softmax\n\nThe softmax turn scores in probabilitys.\n"
 PASSAGE = "The softmax turn scores in probabilitys."
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """POST /v1/chat/completions answers `pieces` as a stream, or `status` when not 200."""
-
-    pieces: list[str] = []
-    status = 200
-    requests: list[dict] = []
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "body": body})
-        if self.status != 200:
-            self.send_response(self.status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"error": {"message": "overloaded"}}')
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in self.pieces:
-            chunk = {
-                "id": "c1",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": body["model"],
-                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
-            }
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def endpoint(settings):
-    FakeOpenAI.pieces, FakeOpenAI.status, FakeOpenAI.requests = [], 200, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.ENABLE_CONTENT_SUGGESTIONS = True
-    settings.OPENAI_API_KEY = "test-key"
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{server.server_port}/v1"
-    settings.OPENAI_MODEL = "tiny-model"
-    settings.ASSIST_RATE_PER_HOUR = 5
-    yield FakeOpenAI
-    server.shutdown()
+    with fake_openai() as (server, url):
+        settings.ENABLE_CONTENT_SUGGESTIONS = True
+        settings.OPENAI_API_KEY = "test-key"
+        settings.OPENAI_BASE_URL = url
+        settings.OPENAI_MODEL = "tiny-model"
+        settings.ASSIST_RATE_PER_HOUR = 5
+        yield server
 
 
 @pytest.fixture

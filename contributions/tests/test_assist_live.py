@@ -4,10 +4,7 @@ a suggestion."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -18,6 +15,7 @@ from tests.live import access_token
 from tests.servers import DaphneServer
 
 from .factories_proposals import make_document
+from .fake_openai import fake_openai
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,44 +23,20 @@ PIECES = ["The softmax ", "turns scores ", "into probabilities."]
 PAUSE = 1.0  # seconds between two pieces from the endpoint
 
 
-class SlowOpenAI(BaseHTTPRequestHandler):
-    sent_last_at: float | None = None
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for index, piece in enumerate(PIECES):
-            if index:
-                time.sleep(PAUSE)
-            delta = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
-            chunk = {"id": "c", "object": "chat.completion.chunk", "model": "m", "created": 0}
-            chunk["choices"] = [delta]
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-        type(self).sent_last_at = time.monotonic()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowOpenAI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
+    with fake_openai(pieces=PIECES, pause=PAUSE) as (server, url):
+        yield server, url
 
 
 def test_the_answer_streams_through_daphne_as_it_is_written(endpoint):
+    server, url = endpoint
     daphne = DaphneServer(
         log_name="assist-live.log",
         env={
             "ENABLE_CONTENT_SUGGESTIONS": "true",
             "OPENAI_API_KEY": "k",
-            "OPENAI_BASE_URL": endpoint,
+            "OPENAI_BASE_URL": url,
         },
     )
     try:
@@ -86,7 +60,7 @@ def test_the_answer_streams_through_daphne_as_it_is_written(endpoint):
         assert names[:2] == ["progress", "progress"] and names[-1] == "done"
         first_delta = next(at for name, at in arrivals if name == "delta")
         # The first words arrived while the endpoint was still writing the rest.
-        assert first_delta < SlowOpenAI.sent_last_at - PAUSE
+        assert first_delta < server.sent_last_at - PAUSE
         suggestion = Suggestion.objects.get()
         assert suggestion.author == user and suggestion.text == "".join(PIECES)
     finally:

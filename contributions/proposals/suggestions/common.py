@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...errors import Conflict
-
-if TYPE_CHECKING:
-    pass
-
 
 FRAME_TYPE = "suggestion"
 TEXT_MAX = 10_000  # code points of suggested text

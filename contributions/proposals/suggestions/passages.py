@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from collaboration import ot
-
-if TYPE_CHECKING:
-    pass
-
 
 # --- passages through operations (pure) --------------------------------------------------
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -23,9 +23,6 @@ from ...models import (
     SuggestionState,
 )
 from .. import frames, rules
-
-if TYPE_CHECKING:
-    pass
 from .common import FRAME_TYPE, STATE_FILTERS
 from .passages import passage_through
 
