@@ -68,7 +68,11 @@ def server_state(api: str, token: str, document_id: str) -> tuple[str, int]:
     return doc["content"], doc["revision"]
 
 
-async def run_clients(args, token: str, documents: list[str], per_document: int) -> dict:
+async def run_clients(
+    args, token: str, documents: list[str], per_document: int, *, on_start=None, on_end=None
+) -> dict:
+    """Runs the scenario; `on_start()` / `on_end()` are called right before the first edit
+    and once every edit is acknowledged (to measure the editing phase alone)."""
     stats = Stats()
     sent_at: dict[str, float] = {}
     clients: list[ReplicaClient] = []
@@ -88,6 +92,8 @@ async def run_clients(args, token: str, documents: list[str], per_document: int)
     start_revisions = {d: server_state(args.api, token, d)[1] for d in documents}
 
     rng = random.Random(args.seed)
+    if on_start is not None:
+        on_start()
     deadline = time.perf_counter() + args.duration
     started = time.perf_counter()
 
@@ -124,6 +130,8 @@ async def run_clients(args, token: str, documents: list[str], per_document: int)
     drain_deadline = time.perf_counter() + 30
     while time.perf_counter() < drain_deadline and not all(c.idle.is_set() for c in clients):
         await asyncio.sleep(0.05)
+    if on_end is not None:
+        on_end()
     settle_deadline = time.perf_counter() + 10
     finals = {}
     converged = False

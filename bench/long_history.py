@@ -76,7 +76,9 @@ def build_history(document_id: int, user_id: int, revisions: int) -> None:
     with transaction.atomic():
         Operation.objects.bulk_create(rows)
         Snapshot.objects.bulk_create(snapshots)
-        Document.objects.filter(pk=document_id).update(content=text, revision=revision)
+        Document.objects.filter(pk=document_id).update(
+            content_checkpoint=text, content_revision=revision, revision=revision
+        )
     print(f"  history: {revisions} revisions in {time.perf_counter() - started:.0f} s        ")
 
 

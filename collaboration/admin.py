@@ -10,6 +10,7 @@ services.document_access_changed, so open editors lose or gain the right at once
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from accounts.roles import Role
@@ -57,6 +58,18 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class DocumentAddForm(forms.ModelForm):
+    """Adding a document: its initial text, which the service stores at revision 0."""
+
+    content = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 12}), label="Text"
+    )
+
+    class Meta:
+        model = Document
+        fields = ["title", "owner", "visibility", "edit_policy", "tags"]
+
+
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = [
@@ -98,6 +111,11 @@ class DocumentAdmin(admin.ModelAdmin):
             ),
         ]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = DocumentAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
@@ -117,7 +135,7 @@ class DocumentAdmin(admin.ModelAdmin):
         created = services.document_create(
             owner=obj.owner,
             title=obj.title,
-            content=obj.content or "",
+            content=form.cleaned_data.get("content") or "",
             visibility=obj.visibility,
             edit_policy=obj.edit_policy,
         )

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.db.models.functions import Length
 
-from . import ot
+from . import checkpoints, ot
 from .models import Document, Operation, Snapshot
+from .selectors import document_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -61,7 +61,7 @@ class HistoryUnavailable(HistoryError):
 
 def _document_head(document_id: int) -> tuple[int, str]:
     """(revision, content) of the document; Document.DoesNotExist if it is gone."""
-    return Document.objects.filter(pk=document_id).values_list("revision", "content").get()
+    return document_text(document_id=document_id)
 
 
 def _check_range(revision: int, current: int) -> None:
@@ -88,13 +88,10 @@ def _replay(document_id: int, start_revision: int, start_text: str, revision: in
             f"revision {revision} can no longer be rebuilt: operations after revision"
             f" {start_revision} are missing from the log"
         )
-    text = start_text
     try:
-        for _rev, ops in rows:
-            text = ot.apply(text, ops)
-    except ot.InvalidOperation as exc:  # a damaged log; should never happen
+        return checkpoints.rebuild(start_text, start_revision, revision, rows)
+    except checkpoints.CheckpointGap as exc:  # a damaged log; should never happen
         raise HistoryUnavailable(f"revision {revision} cannot be rebuilt: {exc}") from exc
-    return text
 
 
 def content_at(*, document_id: int, revision: int) -> str:
@@ -409,14 +406,9 @@ def authorship(*, document_id: int) -> dict[str, Any]:
     the whole text in order. When the history cannot be walked, the whole text is one
     span with no author.
     """
-    # Only the length of the current text matters here, so the database measures it.
-    revision, length, owner_id = (
-        Document.objects.filter(pk=document_id)
-        .annotate(length=Length("content"))
-        .values_list("revision", "length", "owner_id")
-        .get()
-    )
-    length = length or 0
+    owner_id = Document.objects.filter(pk=document_id).values_list("owner_id", flat=True).get()
+    revision, text = document_text(document_id=document_id)
+    length = len(text)
     runs: list[list[Any]] | None = None
     start = _authorship_start(document_id, owner_id, revision)
     if start is not None:

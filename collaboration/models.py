@@ -5,6 +5,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
+from . import checkpoints
+
 
 class Tag(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
@@ -32,7 +34,12 @@ class EditPolicy(models.TextChoices):
 class Document(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    content = models.TextField(blank=True)
+    # The text at `content_revision`, not always at `revision`: large documents are not
+    # rewritten on every commit (collaboration/checkpoints.py). Read `content`.
+    content_checkpoint = models.TextField(blank=True, db_column="content", verbose_name="text")
+    content_revision = models.PositiveIntegerField(
+        default=0, help_text="The revision whose text the stored checkpoint holds."
+    )
     revision = models.PositiveIntegerField(default=0)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents"
@@ -82,6 +89,42 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("collaboration:document", kwargs={"slug": self.slug})
+
+    @property
+    def content(self) -> str:
+        """The text at `revision`: the checkpoint plus the operations after it.
+
+        Costs one query of at most a few hundred small rows when the checkpoint lags
+        (large documents only, see collaboration/checkpoints.py); remembered for this
+        instance until its revision changes.
+        """
+        if self.content_revision >= self.revision:
+            return self.content_checkpoint
+        key = (self.revision, self.content_revision)
+        cached = self.__dict__.get("_content_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        rows = list(
+            Operation.objects.filter(
+                document_id=self.pk,
+                revision__gt=self.content_revision,
+                revision__lte=self.revision,
+            )
+            .order_by("revision")
+            .values_list("revision", "ops")
+        )
+        text = checkpoints.rebuild(
+            self.content_checkpoint, self.content_revision, self.revision, rows
+        )
+        self.__dict__["_content_cache"] = (key, text)
+        return text
+
+    @content.setter
+    def content(self, text: str) -> None:
+        """Sets the whole text as of the instance's `revision` (creation, imports)."""
+        self.content_checkpoint = text
+        self.content_revision = self.revision
+        self.__dict__.pop("_content_cache", None)
 
 
 class DocumentSearch(models.Model):

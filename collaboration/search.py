@@ -46,6 +46,7 @@ from django.utils.html import escape
 
 from .models import Document, DocumentSearch, Tag
 from .selectors import document_listed_queryset
+from .services.checkpoints import checkpoints_write_lagging
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -87,7 +88,7 @@ def _using_postgres() -> bool:
 def _headings() -> Func:
     """The Markdown heading lines of the body (every other line blanked)."""
     return Func(
-        Coalesce(F("content"), Value("")),
+        Coalesce(F("content_checkpoint"), Value("")),
         Value(r"^(?!#).*$"),
         Value(""),
         Value("gn"),
@@ -106,7 +107,7 @@ def document_search_vector():
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector(_headings(), weight="B", config=SEARCH_CONFIG)
-        + SearchVector("content", weight="C", config=SEARCH_CONFIG)
+        + SearchVector("content_checkpoint", weight="C", config=SEARCH_CONFIG)
     )
 
 
@@ -142,9 +143,12 @@ def refresh_search_index() -> int:
     every change of the text (the editor's commits, in Python or in the database function
     of migration 0004) and every save of the title sets `updated_at`. When nothing changed
     it only compares ids and timestamps of the two tables. Does nothing on SQLite.
+    The vector is computed from the stored column, so lagging checkpoints are written
+    first (collaboration/services/checkpoints.py).
     """
     if not _using_postgres():
         return 0
+    checkpoints_write_lagging()
     sql, params = _refresh_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -206,7 +210,7 @@ def _postgres_queryset(base: QuerySet[Document], query: str) -> QuerySet[Documen
             )
             + Case(When(tag_hit=True, then=Value(TAG_BONUS)), default=Value(0.0)),
             headline=SearchHeadline(
-                "content",
+                "content_checkpoint",
                 search_query,
                 config=SEARCH_CONFIG,
                 start_sel=_START,
@@ -228,12 +232,12 @@ def _sqlite_queryset(base: QuerySet[Document], query: str) -> QuerySet[Document]
     rank = Value(0.0)
     for term in terms:
         tag_hit = Exists(Tag.objects.filter(documents=OuterRef("pk"), name__icontains=term))
-        matches &= Q(title__icontains=term) | Q(content__icontains=term) | tag_hit
+        matches &= Q(title__icontains=term) | Q(content_checkpoint__icontains=term) | tag_hit
         rank = (
             rank
             + Case(When(title__icontains=term, then=Value(1.0)), default=Value(0.0))
             + Case(When(tag_hit, then=Value(0.5)), default=Value(0.0))
-            + Case(When(content__icontains=term, then=Value(0.25)), default=Value(0.0))
+            + Case(When(content_checkpoint__icontains=term, then=Value(0.25)), default=Value(0.0))
         )
     return base.filter(matches).annotate(
         rank=(rank / Value(float(len(terms)))),
@@ -354,6 +358,7 @@ def document_search(
         _refresh_before_search()
         queryset = _postgres_queryset(base, query)
     else:
+        checkpoints_write_lagging()  # the LIKE filters read the stored column
         queryset = _sqlite_queryset(base, query)
     if not query:
         queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))

@@ -294,7 +294,7 @@ def authorship(request, slug: str):
     if data["revision"] == document.revision:
         text = document.content
     else:  # an edit landed in between
-        text = Document.objects.filter(pk=document.pk).values_list("content", flat=True).get()
+        _revision, text = selectors.document_text(document_id=document.pk)
     user_ids = {span["user_id"] for span in data["spans"] if span["user_id"] is not None}
     users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids)}
     segments = []

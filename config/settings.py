@@ -459,6 +459,12 @@ WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=512 * 1024)
 WS_EDIT_RATE_PER_SECOND = env.int("WS_EDIT_RATE_PER_SECOND", default=100)
 WS_CHAT_RATE_PER_SECOND = env.int("WS_CHAT_RATE_PER_SECOND", default=5)
 SNAPSHOT_EVERY = env.int("SNAPSHOT_EVERY", default=100)
+# A large document's row is not rewritten on every commit (collaboration/checkpoints.py):
+# about this many characters of its text are written per commit on average, and readers
+# apply at most length / this many operations to the stored checkpoint.
+CONTENT_CHECKPOINT_CHARS = env.int("CONTENT_CHECKPOINT_CHARS", default=4096)
+# History snapshots of large documents: about this many characters per commit on average.
+SNAPSHOT_CHARS = env.int("SNAPSHOT_CHARS", default=1024)
 OPERATION_RETENTION = env.int("OPERATION_RETENTION", default=0)  # 0 keeps every operation
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
 # On PostgreSQL, socket edits are stored in one round trip when the process holds the

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from accounts.tests.factories import UserFactory
+from collaboration.models import Document
 from collaboration.tests.factories import DocumentFactory
 from tests.live import LiveSocket, access_token
 from tests.servers import DaphneServer
@@ -70,6 +71,12 @@ def test_a_one_million_code_point_document_joins_whole_or_in_parts(plain_server)
         await sync_to_async(connections.close_all)()
 
     asyncio.run(run())
+    # The commit did not rewrite the million code points (collaboration/checkpoints.py):
+    # the row still stores revision 0's text, and every read adds the edit.
+    stored = Document.objects.get(pk=document.pk)
+    assert (stored.revision, stored.content_revision) == (1, 0)
+    assert stored.content_checkpoint == text
+    assert stored.content == text[:-1] + "!"
 
 
 async def _open_with_parts(url: str, token: str, document_id: int) -> LiveSocket:

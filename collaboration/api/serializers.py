@@ -143,6 +143,7 @@ class DocumentListSerializer(serializers.ModelSerializer):
 
 class DocumentDetailSerializer(DocumentListSerializer):
     last_edited_by = UserRefSerializer(read_only=True, allow_null=True)
+    content = serializers.CharField(read_only=True, help_text="The text at `revision` (Markdown).")
     html = serializers.SerializerMethodField(help_text="The content rendered and sanitised.")
     can_edit = serializers.SerializerMethodField()
     can_manage = serializers.SerializerMethodField()

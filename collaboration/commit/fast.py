@@ -7,10 +7,10 @@ waits that long. When the process already holds the document at its latest revis
 planned first and stored by one database function (migration 0007) in one statement:
 lock, check that the access versions the rights were decided on still hold, that the
 revision is still the planned base and that no op id was committed before, insert,
-update, snapshot. The lock then lives for a fraction of a millisecond inside the
-database. If another process committed meanwhile, the
-function answers with those revisions instead; the plan is redone on top of them and
-sent again. Anything unusual goes the locking way.
+update (the text only when a checkpoint is due, collaboration/checkpoints.py),
+snapshot. The lock then lives for a fraction of a millisecond inside the database. If
+another process committed meanwhile, the function answers with those revisions instead;
+the plan is redone on top of them and sent again. Anything unusual goes the locking way.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.conf import settings
 
 from config import metrics
 
+from .. import checkpoints
 from ..models import Document
 from .planning import plan
 from .state import DocumentState, Draft
@@ -76,8 +77,11 @@ def _fast_params(
     check_ids: list[str],
     pending: list[PendingOperation],
 ):
-    every = settings.SNAPSHOT_EVERY
-    snapshot = draft.revision // every > draft.start // every
+    span = {"length": len(draft.content), "start": draft.start, "revision": draft.revision}
+    snapshot = checkpoints.snapshot_due(**span)
+    # The text goes with a snapshot, and otherwise only when a checkpoint is due: NULL
+    # leaves the stored text untouched (migration 0014).
+    text = draft.content if snapshot or checkpoints.checkpoint_due(**span) else None
     # [revision, base, ops, client_op_id, user_id, source, inserted, deleted] per row
     payload = [row[1:9] for row in rows]
     return (
@@ -85,7 +89,7 @@ def _fast_params(
         draft.start,
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         json.dumps(check_ids, ensure_ascii=False),
-        draft.content,
+        text,
         snapshot,
         _access_param(pending),
     )

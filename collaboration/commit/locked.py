@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .. import ot
+from .. import checkpoints, ot
 from ..models import Document, Operation, Snapshot
-from ..selectors import operations_between
+from ..selectors import document_text, operations_between
 from .planning import plan
 from .state import RECENT_OPS_KEPT, DocumentState
 from .types import (
@@ -60,7 +60,7 @@ def _bring_state_up_to_date(
         else:
             state = None  # the log was pruned under us: reload from the row
     if state is None or state.revision != db_revision:
-        content = Document.objects.filter(pk=document_id).values_list("content", flat=True)[0]
+        _revision, content = document_text(document_id=document_id)
         state = DocumentState(document_id=document_id, revision=db_revision, content=content)
     if need_base < state.revision and state.ops_after(need_base) is None:
         oldest_held = state.recent[0][0] - 1 if state.recent else state.revision
@@ -170,8 +170,13 @@ def _for_update(cursor) -> str:
     return " FOR UPDATE" if cursor.db.features.has_select_for_update else ""
 
 
-def _write(cursor, rows: list[tuple], states: list[DocumentState], now) -> None:
-    """Stores every new operation in one statement and the new texts in one more."""
+def _write(
+    cursor, rows: list[tuple], states: list[DocumentState], texts_due: set[int], now
+) -> None:
+    """Stores every new operation in one statement and the new revisions in one more.
+
+    The text itself is written only for the documents in `texts_due` (checkpoints.py).
+    """
     db = cursor.db
     stamp = db.ops.adapt_datetimefield_value(now)
     cast = "CAST(%s AS jsonb)" if db.vendor == "postgresql" else "%s"
@@ -190,34 +195,57 @@ def _write(cursor, rows: list[tuple], states: list[DocumentState], now) -> None:
         raw = db.connection
         with raw.pipeline():
             raw.execute(insert_sql, params)
-            _update_documents(raw, db, states, last_editor, stamp)
+            _update_documents(raw, db, states, texts_due, last_editor, stamp)
         return
     cursor.execute(insert_sql, params)
-    _update_documents(cursor, db, states, last_editor, stamp)
+    _update_documents(cursor, db, states, texts_due, last_editor, stamp)
 
 
-def _update_documents(cursor, db, states, last_editor: dict[int, int | None], stamp) -> None:
+def _update_documents(
+    cursor, db, states, texts_due: set[int], last_editor: dict[int, int | None], stamp
+) -> None:
     changed = [state for state in states if state.document_id in last_editor]
+    with_text = [state for state in changed if state.document_id in texts_due]
+    without_text = [state for state in changed if state.document_id not in texts_due]
     if db.vendor == "postgresql" and len(changed) > 1:
-        values = ", ".join(["(%s::bigint, %s::text, %s::integer, %s::bigint)"] * len(changed))
-        params = []
-        for state in changed:
-            params += [state.document_id, state.content, state.revision,
-                       last_editor[state.document_id]]  # fmt: skip
-        cursor.execute(
-            f"UPDATE {_DOC_TABLE} AS d SET content = v.content, revision = v.revision, "
-            f"updated_at = %s, last_edited_at = %s, last_edited_by_id = v.editor "
-            f"FROM (VALUES {values}) AS v(id, content, revision, editor) WHERE d.id = v.id",
-            [stamp, stamp, *params],
-        )
+        if with_text:
+            values = ", ".join(["(%s::bigint, %s::text, %s::integer, %s::bigint)"] * len(with_text))
+            params = []
+            for state in with_text:
+                params += [state.document_id, state.content, state.revision,
+                           last_editor[state.document_id]]  # fmt: skip
+            cursor.execute(
+                f"UPDATE {_DOC_TABLE} AS d SET content = v.content, "
+                f"content_revision = v.revision, revision = v.revision, "
+                f"updated_at = %s, last_edited_at = %s, last_edited_by_id = v.editor "
+                f"FROM (VALUES {values}) AS v(id, content, revision, editor) WHERE d.id = v.id",
+                [stamp, stamp, *params],
+            )
+        if without_text:
+            values = ", ".join(["(%s::bigint, %s::integer, %s::bigint)"] * len(without_text))
+            params = []
+            for state in without_text:
+                params += [state.document_id, state.revision, last_editor[state.document_id]]
+            cursor.execute(
+                f"UPDATE {_DOC_TABLE} AS d SET revision = v.revision, "
+                f"updated_at = %s, last_edited_at = %s, last_edited_by_id = v.editor "
+                f"FROM (VALUES {values}) AS v(id, revision, editor) WHERE d.id = v.id",
+                [stamp, stamp, *params],
+            )
         return
-    for state in changed:
+    for state in with_text:
         cursor.execute(
-            f"UPDATE {_DOC_TABLE} SET content = %s, revision = %s, updated_at = %s, "
-            f"last_edited_at = %s, last_edited_by_id = %s WHERE id = %s",
-            [state.content, state.revision, stamp, stamp, last_editor[state.document_id],
-             state.document_id],
+            f"UPDATE {_DOC_TABLE} SET content = %s, content_revision = %s, revision = %s, "
+            f"updated_at = %s, last_edited_at = %s, last_edited_by_id = %s WHERE id = %s",
+            [state.content, state.revision, state.revision, stamp, stamp,
+             last_editor[state.document_id], state.document_id],
         )  # fmt: skip
+    for state in without_text:
+        cursor.execute(
+            f"UPDATE {_DOC_TABLE} SET revision = %s, updated_at = %s, "
+            f"last_edited_at = %s, last_edited_by_id = %s WHERE id = %s",
+            [state.revision, stamp, stamp, last_editor[state.document_id], state.document_id],
+        )
 
 
 def commit_operations(
@@ -259,7 +287,6 @@ def commit_documents(
     millisecond every other writer of these documents waits.
     """
     max_chars = settings.MAX_DOCUMENT_CHARS
-    snapshot_every = settings.SNAPSHOT_EVERY
     outcomes: list[tuple[list[CommitResult], DocumentState, list[dict[str, Any]]] | Exception] = []
     with transaction.atomic(), connection.cursor() as cursor:
         wanted = {
@@ -271,6 +298,7 @@ def commit_documents(
         rows: list[tuple] = []
         states: list[DocumentState] = []
         snapshots: list[Snapshot] = []
+        texts_due: set[int] = set()
         for document_id, pending, state in batches:
             if document_id not in locked.revisions:
                 outcomes.append(Document.DoesNotExist(f"document {document_id} does not exist"))
@@ -296,16 +324,21 @@ def commit_documents(
             start_revision = state.revision
             results, new_rows = plan(state, document_id, pending, earlier, max_chars)
             rows += new_rows
-            if state.revision // snapshot_every > start_revision // snapshot_every:
+            length = len(state.content)
+            span = {"length": length, "start": start_revision, "revision": state.revision}
+            if checkpoints.snapshot_due(**span):
                 snapshots.append(
                     Snapshot(
                         document_id=document_id, revision=state.revision, content=state.content
                     )
                 )
+                texts_due.add(document_id)
+            elif checkpoints.checkpoint_due(**span):
+                texts_due.add(document_id)
             states.append(state)
             outcomes.append((results, state, caught_up))
         if rows:
-            _write(cursor, rows, states, timezone.now())
+            _write(cursor, rows, states, texts_due, timezone.now())
         if snapshots:
             Snapshot.objects.bulk_create(snapshots)
     return outcomes

@@ -31,6 +31,7 @@ from .live import (
 from .operations import (
     document_access_version,
     document_find,
+    document_text,
     document_text_since,
     operations_between,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "document_list_recent",
     "document_list_recently_edited_by",
     "document_listed_queryset",
+    "document_text",
     "document_text_since",
     "document_visible_queryset",
     "documents_listable_on_profile",

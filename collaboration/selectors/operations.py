@@ -44,25 +44,42 @@ def document_find(*, ref: str | int, queryset: QuerySet[Document] | None = None)
     return documents.filter(slug=ref).first()
 
 
+def document_text(
+    *, document_id: int, for_update: bool = False, no_key: bool = False
+) -> tuple[int, str]:
+    """(revision, text) of the document now: the one read of "the latest committed text".
+
+    The row's stored text may be a checkpoint a few revisions behind (large documents,
+    collaboration/checkpoints.py); `Document.content` adds the operations after it.
+    `for_update` locks the row first (inside the caller's transaction; `no_key`: FOR NO
+    KEY UPDATE). Raises Document.DoesNotExist.
+    """
+    documents = Document.objects.only("revision", "content_checkpoint", "content_revision")
+    if for_update:
+        documents = documents.select_for_update(no_key=no_key)
+    document = documents.get(pk=document_id)
+    return document.revision, document.content
+
+
 def document_text_since(*, document_id: int, since: int | None) -> dict[str, Any]:
     """The text and revision now, plus the ops after `since` when the log still has them.
 
     `ops_since` is None when `since` is None, ahead of the document, or older than the
     kept log; [] when nothing happened since.
     """
-    row = Document.objects.filter(pk=document_id).values("revision", "content").get()
+    revision, content = document_text(document_id=document_id)
     ops_since = None
-    if since is not None and since == row["revision"]:
+    if since is not None and since == revision:
         ops_since = []  # nothing happened since: an empty list, not a missing one
-    elif since is not None and 0 <= since < row["revision"]:
+    elif since is not None and 0 <= since < revision:
         rows = list(
-            operations_between(document_id=document_id, after=since, upto=row["revision"]).values(
+            operations_between(document_id=document_id, after=since, upto=revision).values(
                 "revision", "ops", "user_id", "client_op_id"
             )
         )
-        if len(rows) == row["revision"] - since:
+        if len(rows) == revision - since:
             ops_since = rows
-    return {"revision": row["revision"], "content": row["content"], "ops_since": ops_since}
+    return {"revision": revision, "content": content, "ops_since": ops_since}
 
 
 def document_access_version(*, document_id: int) -> int | None:

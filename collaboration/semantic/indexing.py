@@ -130,7 +130,15 @@ def index_document(*, document_id: int) -> int:
     """Embeds the document's changed sections; how many rows were written (0: gone)."""
     document = (
         Document.objects.filter(pk=document_id)
-        .only("pk", "title", "content", "updated_at", "branch_of_id")
+        .only(
+            "pk",
+            "title",
+            "revision",
+            "content_checkpoint",
+            "content_revision",
+            "updated_at",
+            "branch_of_id",
+        )
         .first()
     )
     if document is None:

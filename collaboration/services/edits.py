@@ -28,6 +28,7 @@ from ..locking import take_sqlite_write_lock
 from ..models import Document, EditSource, Operation, Snapshot
 from ..permissions import document_access
 from ..realtime import publish
+from ..selectors import document_text
 from .errors import ActionForbidden, EditRefused
 
 if TYPE_CHECKING:
@@ -242,12 +243,7 @@ def document_rewrite(
     _decide(document_id, user)  # refuse before computing anything for nobody
     with transaction.atomic():
         take_sqlite_write_lock(Document, document_id)
-        current_revision, current = (
-            Document.objects.select_for_update()
-            .filter(pk=document_id)
-            .values_list("revision", "content")
-            .get()
-        )
+        current_revision, current = document_text(document_id=document_id, for_update=True)
         new = rewrite(current_revision, current)
         item = pending_edit(
             client_op_id=client_op_id or f"{source}-{uuid.uuid4()}",
@@ -292,15 +288,17 @@ def operations_prune(*, document_id: int, keep: int) -> int:
     with transaction.atomic():
         # Lock the row: the commit path must not read the log while it shrinks.
         take_sqlite_write_lock(Document, document_id)
-        current = (
+        row = (
             Document.objects.select_for_update()
             .filter(pk=document_id)
-            .values_list("revision", flat=True)
+            .values_list("revision", "content_revision")
             .first()
         )
-        if current is None:
+        if row is None:
             return 0
-        cut = current - keep
+        current, checkpoint_revision = row
+        # The operations after the stored checkpoint rebuild the current text: never cut them.
+        cut = min(current - keep, checkpoint_revision)
         if cut <= 0:
             return 0
         floor = (

@@ -54,7 +54,7 @@ ERRORS = {
 
 def _readable_document(request: Request, ref: str) -> Document:
     """The document named by id or slug if the person may read it; 404 otherwise."""
-    documents = permissions.readable_documents(request.user).defer("content")
+    documents = permissions.readable_documents(request.user).defer("content_checkpoint")
     document = document_find(ref=ref, queryset=documents)
     if document is None:
         raise exceptions.NotFound("There is no such document.")

@@ -31,7 +31,7 @@ from collaboration.permissions import (
     is_moderator,
     is_signed_in,
 )
-from collaboration.selectors import operations_between
+from collaboration.selectors import document_text, operations_between
 
 from .. import privileges
 from ..errors import CommunityError, Conflict, NotAllowed
@@ -190,7 +190,7 @@ def comment_get_for_user(*, comment_id: int, user: Any) -> Comment:
     and see it; Http404 otherwise, exactly as if it did not exist."""
     comment = (
         Comment.objects.select_related("author", "resolved_by", "document")
-        .defer("document__content")
+        .defer("document__content_checkpoint")
         .filter(pk=comment_id)
         .first()
     )
@@ -400,10 +400,10 @@ def _represent(
 
 def _head(document_id: int) -> tuple[int, str]:
     """(revision, text) of the document now; Http404 if it was deleted meanwhile."""
-    head = Document.objects.filter(pk=document_id).values_list("revision", "content").first()
-    if head is None:
-        raise Http404("There is no such document.")
-    return head
+    try:
+        return document_text(document_id=document_id)
+    except Document.DoesNotExist:
+        raise Http404("There is no such document.") from None
 
 
 def comment_representations(
@@ -498,7 +498,7 @@ def _frames(document_id: int, events: QuerySet[CommentEvent]) -> list[dict[str, 
     rows = list(events.values_list("pk", "comment_id", "kind"))
     if not rows:
         return []
-    document = Document.objects.defer("content").filter(pk=document_id).first()
+    document = Document.objects.defer("content_checkpoint").filter(pk=document_id).first()
     if document is None:
         return []
     comments = list(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from collaboration import history
-from collaboration.models import Document
+from collaboration.selectors import document_text
 
 from ..errors import Conflict, InvalidInput
 from ..models import Comment, CommentType
@@ -65,9 +65,7 @@ def anchor_place(
     """Checks a range given at `revision` (None: the current one) and moves it to the
     current revision. InvalidInput (on `field`, or "revision") or RevisionTooOld when it
     cannot be placed; reads only, so the caller decides what to write."""
-    head_revision, head_text = (
-        Document.objects.filter(pk=document_id).values_list("revision", "content").get()
-    )
+    head_revision, head_text = document_text(document_id=document_id)
     revision = head_revision if revision is None else revision
     if revision > head_revision:
         raise InvalidInput(

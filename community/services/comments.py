@@ -24,6 +24,7 @@ from collaboration import ot
 from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document
 from collaboration.realtime import publish
+from collaboration.selectors import document_text
 
 from .. import privileges
 from ..errors import InvalidInput
@@ -149,7 +150,7 @@ def _publish_events(document_id: int, event_ids: list[int]) -> None:
 def _viewer(user: Any, document_id: int) -> selectors.Viewer:
     """The person's rights on the document; Http404 when they may not read it (a document
     they cannot read must look like one that does not exist)."""
-    document = Document.objects.defer("content").filter(pk=document_id).first()
+    document = Document.objects.defer("content_checkpoint").filter(pk=document_id).first()
     if document is None:
         raise Http404(NOT_FOUND)
     viewer = selectors.viewer_of(user, document)
@@ -263,7 +264,7 @@ def _check_general_place(document_id: int, position: int | None, line_number: in
     line number): both must be inside the current text."""
     if position is None and line_number is None:
         return
-    text = Document.objects.filter(pk=document_id).values_list("content", flat=True).get()
+    _revision, text = document_text(document_id=document_id)
     if position is not None and position > len(text):
         raise InvalidInput(
             f"The position must be within the text (0 to {len(text)}).", field="position"

@@ -26,6 +26,7 @@ from accounts.tests.factories import UserFactory
 from collaboration import history, ot, revisions
 from collaboration import services as docs
 from collaboration.models import Document, EditSource, Operation
+from collaboration.selectors import document_text
 from community.models import Comment, CommentEvent
 from community.services import comments
 
@@ -77,7 +78,7 @@ def test_editing_commenting_and_moderating_at_once_lose_no_anchor_and_no_event(c
 
     def edit(user, seed):
         rng = random.Random(seed)
-        base, text = Document.objects.values_list("revision", "content").get(pk=document.pk)
+        base, text = document_text(document_id=document.pk)
         for _ in range(ROUNDS):  # from the same stale copy: the server transforms
             at = rng.randrange(len(text))
             ops = [at, "new words ", len(text) - at]
@@ -140,7 +141,7 @@ def test_editing_commenting_and_moderating_at_once_lose_no_anchor_and_no_event(c
         .order_by("revision")
         .values_list("revision", "ops")
     )
-    head, text = Document.objects.values_list("revision", "content").get(pk=document.pk)
+    head, text = document_text(document_id=document.pk)
     assert len(log) == head == EDITORS * ROUNDS
     # Outdated by the hook: one event each (a comment made on text already deleted is
     # outdated from the start, without one).

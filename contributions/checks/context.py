@@ -27,7 +27,8 @@ def _anchor_lookup(user: User | AnonymousUser | None):
 
     def anchors_of(slug: str) -> set[str] | None:
         if slug not in found:
-            content = readable.filter(slug=slug).values_list("content", flat=True).first()
+            document = readable.filter(slug=slug).first()
+            content = None if document is None else document.content
             found[slug] = None if content is None else {e["id"] for e in table_of_contents(content)}
         return found[slug]
 

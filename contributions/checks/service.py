@@ -25,6 +25,7 @@ from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document
 from collaboration.permissions import can_edit_document
 from collaboration.realtime import publish
+from collaboration.services.checkpoints import checkpoints_write_lagging
 
 from ..errors import NotAllowed
 from ..models import BlockVerdict, CheckRun, CheckRunStatus, CodeBlock
@@ -286,7 +287,10 @@ def rerun_blocks_of_all_documents(*, send_block: Callable[[int, dict], None]) ->
     (`send_block(document_id, fence as a dict)`); answers go to `record_rerun_outcome`.
     Returns how many blocks were sent."""
     sent = 0
-    documents = Document.objects.filter(content__contains=" run").only("pk", "content")
+    checkpoints_write_lagging()  # the filter reads the stored column
+    documents = Document.objects.filter(content_checkpoint__contains=" run").only(
+        "pk", "revision", "content_checkpoint", "content_revision"
+    )
     for document in documents.iterator(chunk_size=50):
         seen: set[str] = set()
         for fence in parse(document.content).fences:

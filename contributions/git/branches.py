@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from collaboration.models import Document
+from collaboration.selectors import document_text
 
 from ..models import Proposal, ProposalKind, ProposalState
 from . import authors, repository, sync
@@ -51,9 +51,7 @@ def sync_proposal_branch(*, proposal_id: int) -> str | None:
         sync.sync_document(document_id=document.pk, force=True)
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
-        branch_revision, text = (
-            Document.objects.filter(pk=proposal.branch_id).values_list("revision", "content").get()
-        )
+        branch_revision, text = document_text(document_id=proposal.branch_id)
         with repository.locked(document.pk):
             repo = repository.open_or_init(document.pk)
             ref = ref_name(proposal)

@@ -208,7 +208,7 @@ def proposal_from_answer(*, user: User, answer_id: object) -> FromAnswer:
         # Every proposal of this document is numbered under this lock: holding it while
         # looking for the answer's proposal makes "find or create" one step.
         take_sqlite_write_lock(Document, document.pk)
-        locked = Document.objects.select_for_update().only("pk", "content").get(pk=document.pk)
+        locked = Document.objects.select_for_update().get(pk=document.pk)
         existing = _latest_from(document, origin, active=True)
         if existing is not None:
             if not rules.can_see(user, existing):

@@ -166,7 +166,7 @@ def proposal_create(
         take_sqlite_write_lock(Document, document.pk)
         locked = (
             Document.objects.select_for_update()
-            .only("pk", "revision", "content", "title")
+            .only("pk", "revision", "content_checkpoint", "content_revision", "title")
             .get(pk=document.pk)
         )
         branch = None

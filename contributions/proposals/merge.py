@@ -25,6 +25,7 @@ from django.utils import timezone
 from collaboration import history
 from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document, EditSource
+from collaboration.selectors import document_text
 from collaboration.services import ActionForbidden, RewriteAborted, document_rewrite
 from contributions.git import sync as git_sync
 
@@ -65,7 +66,7 @@ def three_way_now(
 
 
 def _branch_text(proposal: Proposal) -> tuple[int, str]:
-    return Document.objects.filter(pk=proposal.branch_id).values_list("revision", "content").get()
+    return document_text(document_id=proposal.branch_id)
 
 
 def _reasons(proposal: Proposal, result: merging.ThreeWay, branch: str) -> MergeStatus:
@@ -111,9 +112,7 @@ def merge_status(proposal: Proposal) -> MergeStatus:
     """Whether the proposal could merge now (the page and the API show the reasons)."""
     if proposal.kind != ProposalKind.BRANCH:
         return MergeStatus(mergeable=False, reasons=["Suggestions are accepted one by one."])
-    current_revision, current = (
-        Document.objects.filter(pk=proposal.document_id).values_list("revision", "content").get()
-    )
+    current_revision, current = document_text(document_id=proposal.document_id)
     branch_revision, branch = _branch_text(proposal)
     status = _reasons(
         proposal,
@@ -235,12 +234,7 @@ def proposal_rebase(*, proposal: Proposal, user: User) -> merging.ThreeWay:
         raise Conflict("Reopen the proposal first.")
     with transaction.atomic():
         take_sqlite_write_lock(Document, proposal.document_id)
-        current_revision, current = (
-            Document.objects.select_for_update()
-            .filter(pk=proposal.document_id)
-            .values_list("revision", "content")
-            .get()
-        )
+        current_revision, current = document_text(document_id=proposal.document_id, for_update=True)
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         answer: dict = {}
 
@@ -300,9 +294,7 @@ def preview_diff(proposal: Proposal) -> dict:
     cleanly; from the base to the branch when there are conflicts (`clean` false) or
     once it is merged."""
     label = f"proposal #{proposal.number}"
-    current_revision, current = (
-        Document.objects.filter(pk=proposal.document_id).values_list("revision", "content").get()
-    )
+    current_revision, current = document_text(document_id=proposal.document_id)
     if proposal.kind != ProposalKind.BRANCH:
         return _diff(current, current, clean=True, against_revision=current_revision, label=label)
     _branch_revision, branch = _branch_text(proposal)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document
+from collaboration.selectors import document_text
 
 from ..errors import Conflict, InvalidInput, NotAllowed
 from ..models import (
@@ -87,11 +88,7 @@ def review_submit(
         revision, text = 0, ""
         if proposal.branch_id is not None:
             take_sqlite_write_lock(Document, proposal.branch_id)
-            revision, text = (
-                Document.objects.filter(pk=proposal.branch_id)
-                .values_list("revision", "content")
-                .get()
-            )
+            revision, text = document_text(document_id=proposal.branch_id)
         inline = _clean_comments(comments, text)
         if inline and proposal.branch_id is None:
             raise InvalidInput("Suggestions have no branch text to comment on.", field="comments")

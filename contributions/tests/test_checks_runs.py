@@ -49,7 +49,11 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def _new_revision(document: Document, content: str) -> None:
-    Document.objects.filter(pk=document.pk).update(content=content, revision=F("revision") + 1)
+    Document.objects.filter(pk=document.pk).update(
+        content_checkpoint=content,
+        content_revision=F("revision") + 1,
+        revision=F("revision") + 1,
+    )
     document.refresh_from_db()
 
 

@@ -18,6 +18,7 @@ from django.db import connections
 from accounts.tests.factories import UserFactory
 from bench.client import ReplicaClient, Stats
 from collaboration.models import Document, EditSource, Operation
+from collaboration.selectors import document_text
 from tests.live import access_token
 from tests.servers import SEVERAL_PROCESSES, start_servers
 
@@ -81,9 +82,8 @@ async def type_tokens(client: ReplicaClient, anchor: str, typed: list[str], stop
 async def settle(clients: list[ReplicaClient], document_id: int, timeout: float = 30):
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        stored = await sync_to_async(Document.objects.values("content", "revision").get)(
-            pk=document_id
-        )
+        revision, content = await sync_to_async(document_text)(document_id=document_id)
+        stored = {"revision": revision, "content": content}
         if all(c.idle.is_set() for c in clients) and all(
             c.text == stored["content"] and c.revision == stored["revision"] for c in clients
         ):

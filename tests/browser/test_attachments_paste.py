@@ -14,7 +14,7 @@ from PIL import Image
 
 from collaboration.attachments import services
 from collaboration.attachments.models import Attachment
-from collaboration.models import Document
+from collaboration.selectors import document_text
 
 from .conftest import ROOT, signed_in, wait_connected
 
@@ -75,9 +75,7 @@ async def test_an_image_pasted_in_one_editor_shows_in_the_other_persons_preview(
     assert src == f"/docs/figures/files/{attachment.pk}/attention-map.png"
     assert await image.get_attribute("alt") == "attention map.png"
     # It went into the shared text as an ordinary edit, as a paragraph of its own.
-    content = await sync_to_async(
-        lambda: Document.objects.values_list("content", flat=True).get(pk=document.pk)
-    )()
+    _revision, content = await sync_to_async(document_text)(document_id=document.pk)
     assert content == f"{START}\n![attention map.png]({src})"
     status = await page_a.text_content("#attachment-status")
     assert status == "Attached “attention map.png”."

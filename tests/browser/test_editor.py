@@ -11,13 +11,13 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from collaboration.models import (
-    Document,
     DocumentMember,
     EditPolicy,
     MemberRole,
     Operation,
     Visibility,
 )
+from collaboration.selectors import document_text
 
 from .conftest import ROOT, editor_state, login, signed_in, wait_connected
 
@@ -48,7 +48,8 @@ def attention(q, k, v):
 
 
 async def db_document(pk: int) -> dict:
-    return await sync_to_async(Document.objects.values("content", "revision").get)(pk=pk)
+    revision, content = await sync_to_async(document_text)(document_id=pk)
+    return {"revision": revision, "content": content}
 
 
 async def settled(pages, pk: int, timeout: float = 20) -> str:

@@ -43,6 +43,7 @@ from collaboration.models import (
     Tag,
 )
 from collaboration.search import refresh_search_index
+from collaboration.selectors import document_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -145,7 +146,7 @@ def _document_seed(*, spec: DemoDocument, users: dict[str, User], now: datetime)
             )
         if result.error is not None:
             raise CommandError(f"{spec.slug} revision {step.revision}: {result.error.message}")
-        stored = Document.objects.filter(pk=document.pk).values_list("content", flat=True).get()
+        _revision, stored = document_text(document_id=document.pk)
         if not result.committed or result.revision != step.revision or stored != step.text:
             raise CommandError(f"{spec.slug} revision {step.revision} is not the planned text")
         seeded.revision_times[step.revision] = now - step.at

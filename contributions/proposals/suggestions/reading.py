@@ -13,7 +13,7 @@ from collaboration.locking import take_sqlite_write_lock
 from collaboration.models import Document
 from collaboration.permissions import can_read_document
 from collaboration.realtime import publish
-from collaboration.selectors import operations_between
+from collaboration.selectors import document_text, operations_between
 
 from ...errors import InvalidInput, NotFound
 from ...models import (
@@ -68,11 +68,9 @@ def head_of(document_id: int, *, lock: bool) -> tuple[int, str]:
     checks the keys of the suggestions it moved twice (document among them); taking the
     document's FOR UPDATE here and then waiting for that proposal would deadlock.
     """
-    rows = Document.objects.filter(pk=document_id)
     if lock:
         take_sqlite_write_lock(Document, document_id)
-        rows = rows.select_for_update(no_key=True)
-    return rows.values_list("revision", "content").get()
+    return document_text(document_id=document_id, for_update=lock, no_key=True)
 
 
 def now_at(suggestion: Suggestion, head_revision: int, log: dict[int, list]):
