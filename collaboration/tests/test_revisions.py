@@ -3,7 +3,8 @@
 import asyncio
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from collaboration import revisions, services, tasks
@@ -103,6 +104,31 @@ def test_a_failing_receiver_loses_nothing_and_the_others_go_on(recorder):
         assert revisions.deliver_pending() == 0  # nothing twice
     finally:
         revisions.unregister("test.other")
+
+
+def test_all_receivers_of_a_document_are_served_by_one_read_of_the_log(monkeypatch):
+    owner = UserFactory()
+    document = services.document_create(owner=owner, title="Shared", content="")
+    monkeypatch.setattr(revisions, "deliver_after_commit", lambda document_id, revision: None)
+    for n in range(3):
+        edit(document, owner, n, f"{n}", f"s{n}")
+    many = [Recorder() for _ in range(3)]
+    for n, record in enumerate(many):
+        revisions.receiver(f"test.many{n}")(record)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            revisions.deliver(document_id=document.pk, first_revision=1)
+        assert all(record.seen(document.pk) == [1, 2, 3] for record in many)
+        # The hook's own reads of the log (receivers may read it for their own reasons).
+        chunk = f"LIMIT {revisions.DELIVERY_CHUNK}"
+        log_reads = [
+            q for q in queries if "collaboration_operation" in q["sql"] and chunk in q["sql"]
+        ]
+        assert len(log_reads) == 1  # not one per receiver
+        assert revisions.deliver(document_id=document.pk) == 0
+    finally:
+        for n in range(3):
+            revisions.unregister(f"test.many{n}")
 
 
 def test_after_a_crash_the_catch_up_pass_delivers_from_the_log(recorder, monkeypatch):
