@@ -71,26 +71,38 @@ class RevisionEvent:
 @dataclass(frozen=True)
 class Receiver:
     name: str
-    handle: Callable[[RevisionEvent], Any]
+    handle: Callable[[Any], Any]
     start: Literal["now", "beginning"]
+    # True: `handle` takes the list of events of one delivery (one document, in order)
+    # instead of one event at a time, so a receiver that only schedules work or looks a
+    # document up once pays once per delivery, not once per keystroke.
+    batch: bool = False
+
+    def handle_events(self, events: list[RevisionEvent]) -> None:
+        if self.batch:
+            self.handle(events)
+        else:
+            for event in events:
+                self.handle(event)
 
 
 _receivers: dict[str, Receiver] = {}
 _settings_loaded = False
 
 
-def receiver(name: str, *, start: Literal["now", "beginning"] = "now"):
+def receiver(name: str, *, start: Literal["now", "beginning"] = "now", batch: bool = False):
     """Registers a function to receive every committed revision.
 
     `start`: for documents the receiver has not seen yet, "now" begins with the revisions
     committed from then on, "beginning" replays the log from revision 1 (as far as the log
-    still reaches).
+    still reaches). `batch`: the function takes a list of consecutive events of one
+    document (never empty) instead of one event.
     """
     if start not in ("now", "beginning"):
         raise ValueError("start must be 'now' or 'beginning'")
 
-    def register(func: Callable[[RevisionEvent], Any]):
-        _receivers[name] = Receiver(name, func, start)
+    def register(func: Callable[[Any], Any]):
+        _receivers[name] = Receiver(name, func, start, batch)
         return func
 
     return register
@@ -195,8 +207,7 @@ def _deliver_one(receiver_: Receiver, document_id: int, hint: int | None) -> int
             if not rows:
                 return delivered
             _warn_if_pruned(receiver_, document_id, cursor.revision, rows[0]["revision"])
-            for row in rows:
-                receiver_.handle(_event(document_id, row))
+            receiver_.handle_events([_event(document_id, row) for row in rows])
             cursor.revision = rows[-1]["revision"]
             cursor.save(update_fields=["revision", "updated_at"])
             delivered += len(rows)
@@ -245,8 +256,7 @@ def _deliver_together(receivers_: list[Receiver], document_id: int, hint: int | 
                     if not mine:
                         continue
                     _warn_if_pruned(receiver_, document_id, cursor.revision, mine[0]["revision"])
-                    for row in mine:
-                        receiver_.handle(_event(document_id, row))
+                    receiver_.handle_events([_event(document_id, row) for row in mine])
                     cursor.revision = mine[-1]["revision"]
                     moved.append(cursor)
                     delivered += len(mine)

@@ -23,10 +23,11 @@ RELATED_TEMPLATE = "collaboration/semantic/_related_documents.html"
 ANSWERING_TEMPLATE = "collaboration/semantic/_may_answer.html"
 
 
-@revisions.receiver("collaboration.semantic")
-def revision_committed(event: revisions.RevisionEvent) -> None:
-    """Cheap by design: nothing is embedded here, a task is queued after the commit."""
-    transaction.on_commit(partial(schedule_document_index, event.document_id), robust=True)
+@revisions.receiver("collaboration.semantic", batch=True)
+def revisions_committed(events: list[revisions.RevisionEvent]) -> None:
+    """Cheap by design: nothing is embedded here, a task is queued after the commit (once
+    per delivery)."""
+    transaction.on_commit(partial(schedule_document_index, events[-1].document_id), robust=True)
 
 
 def related_documents_panel(request: HttpRequest, document: Document) -> panels.Panel | None:

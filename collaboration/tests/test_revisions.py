@@ -131,6 +131,26 @@ def test_all_receivers_of_a_document_are_served_by_one_read_of_the_log(monkeypat
             revisions.unregister(f"test.many{n}")
 
 
+def test_a_batch_receiver_gets_each_delivery_as_one_list_in_order(monkeypatch):
+    owner = UserFactory()
+    document = services.document_create(owner=owner, title="Batched", content="")
+    monkeypatch.setattr(revisions, "deliver_after_commit", lambda document_id, revision: None)
+    for n in range(4):
+        edit(document, owner, n, f"{n}", f"b{n}")
+    deliveries: list[list[int]] = []
+    revisions.receiver("test.batch", batch=True)(
+        lambda events: deliveries.append([e.revision for e in events])
+    )
+    try:
+        revisions.deliver(document_id=document.pk, first_revision=1)
+        assert deliveries == [[1, 2, 3, 4]]  # one call for the four revisions
+        monkeypatch.undo()
+        edit(document, owner, 4, "x", "b4")
+        assert deliveries == [[1, 2, 3, 4], [5]]
+    finally:
+        revisions.unregister("test.batch")
+
+
 def test_after_a_crash_the_catch_up_pass_delivers_from_the_log(recorder, monkeypatch):
     owner = UserFactory()
     document = services.document_create(owner=owner, title="Crashed", content="")

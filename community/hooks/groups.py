@@ -24,11 +24,18 @@ from ..models import Question
 from ..services import groups_activity
 
 
-@revisions.receiver("community.group_activity", start="now")
-def listed_document_edited(event: revisions.RevisionEvent) -> None:
-    groups_activity.document_edited(
-        document_id=event.document_id, user_id=event.author_id, when=event.created_at
-    )
+@revisions.receiver("community.group_activity", start="now", batch=True)
+def listed_document_edited(events: list[revisions.RevisionEvent]) -> None:
+    """One entry per member, document and day: each author and day of the delivery once."""
+    seen: set[tuple[int | None, object]] = set()
+    for event in events:
+        key = (event.author_id, event.created_at.date())
+        if key in seen:
+            continue
+        seen.add(key)
+        groups_activity.document_edited(
+            document_id=event.document_id, user_id=event.author_id, when=event.created_at
+        )
 
 
 def question_saved(sender, instance: Question, created: bool, raw: bool = False, **_kwargs) -> None:

@@ -21,13 +21,14 @@ from ..tasks.git import schedule_proposal_sync, schedule_sync
 PANEL_TEMPLATE = "contributions/git/_document_git.html"
 
 
-@revisions.receiver("contributions.git")
-def revision_committed(event: revisions.RevisionEvent) -> None:
+@revisions.receiver("contributions.git", batch=True)
+def revisions_committed(events: list[revisions.RevisionEvent]) -> None:
     """Cheap by design: no Git here, only tasks scheduled after the delivery commits (a
-    proposal's branch document also moves the proposal's Git branch)."""
-    transaction.on_commit(partial(schedule_sync, event.document_id), robust=True)
+    proposal's branch document also moves the proposal's Git branch); once per delivery."""
+    document_id = events[-1].document_id
+    transaction.on_commit(partial(schedule_sync, document_id), robust=True)
     proposal_id = (
-        Proposal.objects.filter(branch_id=event.document_id).values_list("pk", flat=True).first()
+        Proposal.objects.filter(branch_id=document_id).values_list("pk", flat=True).first()
     )
     if proposal_id is not None:
         transaction.on_commit(partial(schedule_proposal_sync, proposal_id), robust=True)

@@ -25,15 +25,21 @@ from ..tasks.checks import request_document_check
 DOCUMENT_NOTICE_SECONDS = 3  # at most one "document_changed" notice per document this often
 
 
-def move_review_comments(branch_id: int, ops: list[ot.Op], revision: int) -> int:
-    """Transforms the open inline review comments of the branch through one revision."""
+def move_review_comments(branch_id: int, changes: list[tuple[list[ot.Op], int]]) -> int:
+    """Transforms the open inline review comments of the branch through the revisions
+    given as (ops, revision), in order; returns how many comments moved."""
     moved = 0
     for comment in ReviewComment.objects.filter(
         review__proposal__branch_id=branch_id, outdated=False
     ).select_for_update():
-        start, end = ot.transform_range(comment.start, comment.end, ops)
-        comment.outdated = comment.start < comment.end and start == end
-        comment.start, comment.end, comment.revision = start, end, revision
+        start, end = comment.start, comment.end
+        for ops, revision in changes:
+            new_start, new_end = ot.transform_range(start, end, ops)
+            comment.outdated = start < end and new_start == new_end
+            start, end, comment.revision = new_start, new_end, revision
+            if comment.outdated:
+                break  # its passage is gone: it stays where that happened
+        comment.start, comment.end = start, end
         comment.save(update_fields=["start", "end", "revision", "outdated"])
         moved += 1
     return moved
@@ -49,15 +55,19 @@ def _queue_checks(branch_id: int) -> None:
         request_document_check(document=branch, user=proposal.author)
 
 
-@revisions.receiver("contributions.proposals")
-def revision_committed(event: revisions.RevisionEvent) -> None:
+@revisions.receiver("contributions.proposals", batch=True)
+def revisions_committed(events: list[revisions.RevisionEvent]) -> None:
+    """A branch's revisions move its review comments and, once per delivery, dismiss
+    stale approvals, queue checks and tell the branch's topic; a document's revisions
+    tell open proposal pages (at most one notice every few seconds)."""
+    event = events[-1]
     proposal = (
         Proposal.objects.filter(branch_id=event.document_id)
         .select_related("document", "author")
         .first()
     )
     if proposal is not None:
-        move_review_comments(event.document_id, event.ops, event.revision)
+        move_review_comments(event.document_id, [(e.ops, e.revision) for e in events])
         if proposal.state in ACTIVE_STATES:
             reviews.dismiss_stale_approvals(proposal, event.revision)
             transaction.on_commit(partial(_queue_checks, event.document_id), robust=True)
