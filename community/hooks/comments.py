@@ -13,9 +13,9 @@ from ..selectors.comments import comment_frames_after
 from ..services import comments
 
 
-@revisions.receiver("community.comment_anchors", start="now")
-def anchors_follow_the_text(event: revisions.RevisionEvent) -> None:
-    comments.anchors_follow(event)
+@revisions.receiver("community.comment_anchors", start="now", batch=True)
+def anchors_follow_the_text(events: list[revisions.RevisionEvent]) -> None:
+    comments.anchors_follow(events)
 
 
 topics.register_backlog(wire.DOCUMENT, comment_frames_after)

@@ -8,7 +8,7 @@ text typed inside the range grows it, text typed at its edges stays outside, tex
 deleted around it pulls it along. When all of a non-empty range's text is deleted the
 range collapses and the thread is outdated: it keeps its quote and stops moving.
 
-The post-commit hook (`community.hooks.comments`) calls `anchor_moves` for every
+The post-commit hook (`community.hooks.comments`) calls `anchor_moves` with every
 committed revision, from any source, in order, exactly once (collaboration.revisions);
 `services.comments.anchors_follow` writes the moves. Where the operation log no longer
 reaches back to an anchor (OPERATION_RETENTION pruned it) the thread is outdated rather
@@ -106,47 +106,61 @@ def anchor_place(
     )
 
 
-def anchor_moves(event: RevisionEvent) -> list[Comment]:
-    """The document's live anchors behind `event.revision`, moved up to it (not saved).
+def anchor_moves(events: list[RevisionEvent]) -> list[tuple[Comment, RevisionEvent | None]]:
+    """The document's live anchors behind the last of `events` (consecutive revisions of
+    one delivery), moved up to it (not saved), each with the event that outdated it.
 
-    Most are exactly one revision behind and move through `event.ops`; those created
-    meanwhile at an older revision move through the log in between (read once). The
-    returned comments have `is_outdated` set when their text is gone now.
+    Exactly as if each revision were delivered alone: at every event, the anchors behind
+    it move up to it (through the log in between for those made meanwhile at an older
+    revision, read once), and a thread whose non-empty passage collapses is outdated by
+    that revision and stops there. One query for the threads, at most one for the log.
     """
+    last = events[-1]
     behind = list(
         Comment.objects.filter(
-            document_id=event.document_id,
+            document_id=last.document_id,
             comment_type=CommentType.INLINE,
             parent__isnull=True,
             is_outdated=False,
-            anchor_revision__lt=event.revision,
+            anchor_revision__lt=last.revision,
             anchor_start__isnull=False,
             anchor_end__isnull=False,
         ).only("id", "document_id", "anchor_start", "anchor_end", "anchor_revision")
     )
     if not behind:
         return []
+    first = events[0]
     oldest = min(c.anchor_revision for c in behind)
     ops_by_revision = operations_after(
-        document_id=event.document_id, after=oldest, upto=event.revision - 1
+        document_id=first.document_id, after=oldest, upto=first.revision - 1
     )
-    ops_by_revision[event.revision] = event.ops
+    ops_by_revision.update((event.revision, event.ops) for event in events)
+    moves: list[tuple[Comment, RevisionEvent | None]] = []
     for comment in behind:
-        moved = follow_range(
-            comment.anchor_start,
-            comment.anchor_end,
-            after=comment.anchor_revision,
-            upto=event.revision,
-            ops_by_revision=ops_by_revision,
-        )
-        if moved is None:  # the log no longer reaches it: outdated, where it was
-            comment.is_outdated = True
-            continue
-        was_empty = comment.anchor_start == comment.anchor_end
-        comment.anchor_start, comment.anchor_end = moved
-        comment.anchor_revision = event.revision
-        comment.is_outdated = not was_empty and moved[0] == moved[1]
-    return behind
+        outdated_by = None
+        for event in events:
+            if comment.anchor_revision >= event.revision:
+                continue  # made at this revision or later: nothing to move through yet
+            moved = follow_range(
+                comment.anchor_start,
+                comment.anchor_end,
+                after=comment.anchor_revision,
+                upto=event.revision,
+                ops_by_revision=ops_by_revision,
+            )
+            if moved is None:  # the log no longer reaches it: outdated, where it was
+                comment.is_outdated = True
+                outdated_by = event
+                break
+            was_empty = comment.anchor_start == comment.anchor_end
+            comment.anchor_start, comment.anchor_end = moved
+            comment.anchor_revision = event.revision
+            comment.is_outdated = not was_empty and moved[0] == moved[1]
+            if comment.is_outdated:
+                outdated_by = event
+                break
+        moves.append((comment, outdated_by))
+    return moves
 
 
 def anchor_moves_save(comments: list[Comment]) -> None:

@@ -356,24 +356,26 @@ def comment_reopen(*, user: User, comment_id: int) -> Comment:
 # --- anchors follow the text -----------------------------------------------------------------
 
 
-def anchors_follow(event: RevisionEvent) -> None:
-    """The post-commit hook's work for one revision: every live anchor of the document
-    behind it moves up to it, and a thread whose passage is gone now is outdated (one
-    event each). Runs inside the hook's delivery transaction, so it happens exactly once.
+def anchors_follow(events: list[RevisionEvent]) -> None:
+    """The post-commit hook's work for one delivery (consecutive revisions of one
+    document): every live anchor of the document behind them moves up to the last, and a
+    thread whose passage is gone is outdated (one event each, by the revision's actor).
+    Runs inside the hook's delivery transaction, so it happens exactly once.
 
     The feed lock comes first, before the threads are read: a comment being made right
     now has either committed (and is read here) or waits, and then reads the document at
     this revision or later, so no thread is ever left behind a revision already handled.
     """
-    _lock_feed(event.document_id)
-    moved = anchors.anchor_moves(event)
-    if not moved:
+    document_id = events[-1].document_id
+    _lock_feed(document_id)
+    moves = anchors.anchor_moves(events)
+    if not moves:
         return
-    anchors.anchor_moves_save(moved)
+    anchors.anchor_moves_save([comment for comment, _by in moves])
     outdated = [
-        _record(comment, CommentEventKind.OUTDATED, event.actor_id).pk
-        for comment in moved
-        if comment.is_outdated
+        _record(comment, CommentEventKind.OUTDATED, by.actor_id).pk
+        for comment, by in moves
+        if by is not None
     ]
     if outdated:  # one read of the text for all of them
-        publish.on_commit(_publish_events, event.document_id, outdated)
+        publish.on_commit(_publish_events, document_id, outdated)

@@ -233,10 +233,10 @@ def test_a_crash_in_the_hook_loses_nothing_and_writes_nothing_twice(
     real = comments.anchors_follow
     crashes = []
 
-    def crash_on_revision_1_after_writing(event):
-        real(event)  # the moves and the outdated event are written...
-        if event.revision == 1 and len(crashes) < 2:
-            crashes.append(event.revision)
+    def crash_on_revision_1_after_writing(events):
+        real(events)  # the moves and the outdated event are written...
+        if events[0].revision == 1 and len(crashes) < 2:
+            crashes.append(events[0].revision)
             raise RuntimeError("the worker died")  # ...and rolled back with the cursor
 
     monkeypatch.setattr(comments, "anchors_follow", crash_on_revision_1_after_writing)
