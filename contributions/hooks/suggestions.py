@@ -26,9 +26,13 @@ DOCUMENT_TEMPLATE = "contributions/suggestions/_document_panel.html"
 EDITOR_TEMPLATE = "contributions/suggestions/_editor_panel.html"
 
 
-@revisions.receiver("contributions.suggestions", start="now")
-def suggestions_follow_the_text(event: revisions.RevisionEvent) -> None:
-    suggestions.suggestions_follow(event)
+@revisions.receiver("contributions.suggestions", start="now", batch=True)
+def suggestions_follow_the_text(events: list[revisions.RevisionEvent]) -> None:
+    last = events[-1]
+    if not suggestions.any_pending_behind(last.document_id, last.revision):
+        return
+    for event in events:
+        suggestions.suggestions_follow(event)
 
 
 def document_suggestions_panel(request: HttpRequest, document: Document) -> panels.Panel | None:

@@ -35,7 +35,7 @@ from .common import (  # noqa: F401
     SuggestionOutdated,
 )
 from .deciding import Decided, accept_all, reject_all, suggestion_accept, suggestion_reject  # noqa: F401
-from .following import suggestions_follow  # noqa: F401
+from .following import any_pending_behind, suggestions_follow  # noqa: F401
 from .making import suggestion_create  # noqa: F401
 from .passages import (  # noqa: F401
     Extension,

@@ -18,6 +18,14 @@ from .reading import log_after, now_at
 # --- following the text (the post-commit hook) -----------------------------------------------
 
 
+def any_pending_behind(document_id: int, revision: int) -> bool:
+    """Whether a pending suggestion of the document is behind `revision` (one query: the
+    usual answer, no, lets a whole delivery through without further work)."""
+    return Suggestion.objects.filter(
+        document_id=document_id, state=SuggestionState.PENDING, revision__lt=revision
+    ).exists()
+
+
 def suggestions_follow(event: RevisionEvent) -> int:
     """Moves the document's pending suggestions through one committed revision; those whose
     passage it changed become outdated (and a proposal left with nothing pending settles).
