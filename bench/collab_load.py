@@ -24,7 +24,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
+import re
 import sys
 import time
 import urllib.request
@@ -33,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.client import ReplicaClient, Stats, percentile
+from bench.cpu import cpu_between, format_usage, snapshot
 
 
 def api_call(api: str, path: str, *, token: str | None = None, body: dict | None = None) -> dict:
@@ -181,6 +184,11 @@ def report(args, result: dict) -> None:
     print(f"rate limited        {stats.rate_limited}  (sent again, as the contract allows)")
     print(f"unfinished clients  {result['pending']}")
     print(f"converged           {'yes' if result['converged'] else 'NO'}")
+    if "cpu" in result:
+        usage, wall = result["cpu"]
+        print(format_usage(usage, wall))
+        if result["committed"]:
+            print(f"cpu per op          {usage.seconds * 1000 / result['committed']:.3f} ms")
 
 
 def main() -> int:
@@ -196,6 +204,16 @@ def main() -> int:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--cpu-pid", action="append", default=[], help="server pid(s) whose CPU to count"
+    )
+    parser.add_argument(
+        "--cpu-match",
+        action="append",
+        default=[],
+        help="regular expression on command lines whose CPU to count (bench/cpu.py), e.g. "
+        "'daphne .*-p 810[12]' and '^postgres: .* learnai_bench ' and '^redis-server'",
+    )
     sub = parser.add_subparsers(dest="scenario", required=True)
     for name in ("fanout", "saturate", "multi"):
         p = sub.add_parser(name)
@@ -211,7 +229,29 @@ def main() -> int:
         create_document(args.api, token, f"Load test {time.time():.0f}-{i}")
         for i in range(args.documents)
     ]
-    result = asyncio.run(run_clients(args, token, documents, args.clients))
+    marks: dict = {}
+    pids = {int(p) for value in args.cpu_pid for p in value.split(",") if p.strip()}
+    patterns = [re.compile(pattern) for pattern in args.cpu_match]
+
+    def cpu_start() -> None:
+        marks["before"], marks["at"] = snapshot(), time.perf_counter()
+
+    def cpu_end() -> None:
+        # From the first edit to the last acknowledgement, like bench/sharedb/load.js.
+        usage = cpu_between(
+            marks["before"], snapshot(), pids=pids, patterns=patterns, self_pid=os.getpid()
+        )
+        marks["cpu"] = (usage, time.perf_counter() - marks["at"])
+
+    counting = bool(pids or patterns)
+    result = asyncio.run(
+        run_clients(
+            args, token, documents, args.clients,
+            on_start=cpu_start if counting else None, on_end=cpu_end if counting else None,
+        )
+    )  # fmt: skip
+    if "cpu" in marks:
+        result["cpu"] = marks["cpu"]
     report(args, result)
     return 0 if result["converged"] and not result["stats"].errors else 1
 

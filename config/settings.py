@@ -474,6 +474,10 @@ COMMIT_FAST_PATH = env.bool("COMMIT_FAST_PATH", default=True)
 # allowed with the database, so a revoked right reaches an open socket even if the bus
 # lost the announcement (collaboration/realtime/registry.py).
 ACCESS_POLL_SECONDS = env.float("ACCESS_POLL_SECONDS", default=0.5)
+# How long a socket process gathers committed revisions before handing them to the
+# post-commit hook's receivers (comment anchors, suggestions, proposals, Git, search):
+# one delivery per document for everything committed meanwhile.
+HOOK_DELAY_SECONDS = env.float("HOOK_DELAY_SECONDS", default=0.5)
 # Frames larger than this are sent in `frame_part`s to clients that accept them
 # (docs/realtime-protocol.md); 0: never split.
 WS_MAX_SEND_BYTES = env.int("WS_MAX_SEND_BYTES", default=1024 * 1024)
