@@ -37,6 +37,17 @@ commit_batch_size = Histogram(
     "Operations committed in one transaction",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
 )
+commit_group_documents = Histogram(
+    "learnai_commit_group_documents",
+    "Documents committed together in one round trip of the socket committer",
+    buckets=(1, 2, 4, 8, 16, 32),
+)
+hook_deliveries = Counter(
+    "learnai_hook_deliveries_total",
+    "Post-commit hook deliveries a socket process started ('delivered') or left to the "
+    "process that committed the document after it ('left')",
+    ["outcome"],
+)
 login_lockouts = Counter("learnai_login_lockouts_total", "Sign-in attempts refused by lock-out")
 commit_rounds = Counter(
     "learnai_commit_rounds_total",
@@ -44,6 +55,69 @@ commit_rounds = Counter(
     "the document changed by another process (planned again), 'locked' under the row lock",
     ["outcome"],
 )
+
+# --- Where an edit's time goes (REALTIME_TIMINGS) ------------------------------------------
+# Off by default: they cost a few clock reads per edit. bench/latency_breakdown.py reads them
+# before and after a run. Fine buckets (1-1.5-2-3-5-7 per decade) so that p50 and p99 can be
+# interpolated from the counts to within a bucket.
+TIMING_BUCKETS = (
+    *(
+        round(mantissa * 10.0**exponent, 7)
+        for exponent in range(-5, 1)
+        for mantissa in (1, 1.5, 2, 3, 5, 7)
+    ),
+    10.0,
+)
+# Each edit's stages, in order; they add up to "total":
+# parse: frame handed to the consumer -> queued on its document's hub (JSON, checks);
+# queued: -> the committer takes it (the batching delay: waiting for the round in flight);
+# commit: -> its document's outcome reaches the hub (planning, the database round trip,
+#   and settling the documents before it in the same round);
+# settle: -> its ack is queued on the socket (acks and broadcasts of the batch before it);
+# write: -> the ack is written to the socket's transport (the flusher's turn).
+EDIT_STAGES = ("parse", "queued", "commit", "settle", "write", "total")
+edit_stage_seconds = Histogram(
+    "learnai_realtime_edit_stage_seconds",
+    "Time an edit spends in each stage from its frame to its ack (REALTIME_TIMINGS)",
+    ["stage"],
+    buckets=TIMING_BUCKETS,
+)
+_EDIT_STAGE = {stage: edit_stage_seconds.labels(stage) for stage in EDIT_STAGES}
+bus_transit_seconds = Histogram(
+    "learnai_realtime_bus_transit_seconds",
+    "From a commit's publish on the bus to its handling by another process (REALTIME_TIMINGS)",
+    buckets=TIMING_BUCKETS,
+)
+flush_pass_seconds = Histogram(
+    "learnai_realtime_flush_pass_seconds",
+    "One pass of the socket flusher: every queued frame of every socket written (REALTIME_TIMINGS)",
+    buckets=TIMING_BUCKETS,
+)
+event_loop_lag_seconds = Histogram(
+    "learnai_event_loop_lag_seconds",
+    "How late the event loop wakes a timer: time other work held the loop (REALTIME_TIMINGS)",
+    buckets=TIMING_BUCKETS,
+)
+
+
+class EditTimer:
+    """The clock readings of one edit on its way from frame to ack (perf_counter seconds).
+
+    Made only when timings are on; each stage is observed once the ack is written."""
+
+    __slots__ = ("acked", "batched", "committed", "received", "submitted")
+
+    def __init__(self, received: float):
+        self.received = received
+        self.submitted = self.batched = self.committed = self.acked = received
+
+    def written(self, now: float) -> None:
+        """The ack left for the socket: every stage of this edit is known."""
+        marks = (self.received, self.submitted, self.batched, self.committed, self.acked, now)
+        # EDIT_STAGES[:-1] are the steps between consecutive marks; the last is "total".
+        for stage, start, end in zip(EDIT_STAGES[:-1], marks[:-1], marks[1:], strict=True):
+            _EDIT_STAGE[stage].observe(max(0.0, end - start))
+        _EDIT_STAGE["total"].observe(max(0.0, now - self.received))
 
 
 class CeleryCollector(Collector):

@@ -478,6 +478,9 @@ ACCESS_POLL_SECONDS = env.float("ACCESS_POLL_SECONDS", default=0.5)
 # post-commit hook's receivers (comment anchors, suggestions, proposals, Git, search):
 # one delivery per document for everything committed meanwhile.
 HOOK_DELAY_SECONDS = env.float("HOOK_DELAY_SECONDS", default=0.5)
+# Per-edit stage timings (frame -> hub -> committer -> ack written), event-loop lag and bus
+# transit as Prometheus histograms, for bench/latency_breakdown.py. Off in production.
+REALTIME_TIMINGS = env.bool("REALTIME_TIMINGS", default=False)
 # Frames larger than this are sent in `frame_part`s to clients that accept them
 # (docs/realtime-protocol.md); 0: never split.
 WS_MAX_SEND_BYTES = env.int("WS_MAX_SEND_BYTES", default=1024 * 1024)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import deque
 
@@ -75,6 +76,9 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         self.closed = False
         self.accepts_parts = False
         self.outbox: deque[str] = deque()
+        self.timings = False  # REALTIME_TIMINGS, from the registry once authenticated
+        self.frame_received = 0.0  # when the frame being handled arrived (timings on)
+        self.ack_timers: list[metrics.EditTimer] = []  # acks queued, not yet written
         self.edit_bucket = TokenBucket(settings.WS_EDIT_RATE_PER_SECOND)
         self.chat_bucket = TokenBucket(settings.WS_CHAT_RATE_PER_SECOND)
         self.cursor_bucket = TokenBucket(CURSOR_RATE_PER_SECOND)
@@ -121,6 +125,11 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
             return
         self.outbox.append(text)
         self.flusher.mark(self)
+
+    def ack_timed(self, timer: metrics.EditTimer) -> None:
+        """The ack just queued is observed by the flusher once it is written."""
+        if not self.closed:
+            self.ack_timers.append(timer)
 
     def send_frame(self, frame: dict) -> None:
         metrics.websocket_messages.labels("out", frame.get("type", "?")).inc()
@@ -190,6 +199,8 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.closed:
             return
+        if self.timings:
+            self.frame_received = time.perf_counter()
         try:
             await self._receive(text_data, bytes_data)
         except Exception:  # the frame boundary: one bad frame never kills the connection
@@ -292,6 +303,8 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
         self.accepts_parts = data.get("frame_parts") is True
         user_since = data.get("user_since") if is_int(data.get("user_since")) else None
         self.registry = Registry.current()
+        if self.registry.timings:
+            self.timings = self.flusher.timings = True
         document_ref = data.get("document_id")
         if document_ref is None:
             await self._authenticate_user_only(user, credential, user_since)
@@ -454,7 +467,8 @@ class DocumentConsumer(SubscriptionFrames, AsyncWebsocketConsumer):
                 "rate_limited", "too many edits; slow down", retry_after_ms=wait_ms, **ref
             )
             return
-        self.hub.submit(pending, self.conn_id)
+        timer = metrics.EditTimer(self.frame_received) if self.timings else None
+        self.hub.submit(pending, self.conn_id, timer)
 
     async def _cursor(self, data: dict) -> None:
         if not self._document_required():

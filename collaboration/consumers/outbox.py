@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections import deque
 from typing import Protocol
 
 from django.conf import settings
 
+from config import metrics
 from config.websocket import RawWriter, text_frame
 
 from ..realtime import wire
@@ -39,6 +41,7 @@ class Sender(Protocol):
     raw_writer: RawWriter | None
     send_limit: int  # what the server's own send accepts (0: unknown)
     accepts_parts: bool
+    ack_timers: list[metrics.EditTimer]  # acks in the outbox whose writing is timed
 
     async def base_send(self, message: dict) -> None: ...
 
@@ -70,6 +73,7 @@ class Flusher:
     def __init__(self):
         self.dirty: dict[int, Sender] = {}
         self.wake = asyncio.Event()
+        self.timings = False  # REALTIME_TIMINGS: set by the first socket that times
         self.task = asyncio.create_task(self._run(), name="socket-flusher")
 
     @classmethod
@@ -89,6 +93,7 @@ class Flusher:
             await self.wake.wait()
             self.wake.clear()
             while self.dirty:
+                started = time.perf_counter() if self.timings else 0.0
                 batch, self.dirty = self.dirty, {}
                 # A broadcast queues the same str for every socket: frame it once per pass.
                 # The dict holds the texts, so no id is reused while it lives.
@@ -99,6 +104,15 @@ class Flusher:
                     except Exception:  # the frame boundary: the socket is gone or broken
                         sender.outbox.clear()  # its disconnect cleans up
                         logger.debug("send failed", exc_info=True)
+                    finally:
+                        if sender.ack_timers:
+                            # Written (or lost with a broken socket): the acks' time ends here.
+                            now = time.perf_counter()
+                            for timer in sender.ack_timers:
+                                timer.written(now)
+                            sender.ack_timers.clear()
+                if self.timings:
+                    metrics.flush_pass_seconds.observe(time.perf_counter() - started)
 
     @staticmethod
     async def _flush(sender: Sender, framed: dict[int, tuple[str, bytes]]) -> None:

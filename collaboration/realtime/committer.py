@@ -142,10 +142,15 @@ class Committer:
         return hub.commit_done(batch, *outcome)
 
     async def _commit_group(self, hubs: list[DocumentHub]) -> None:
+        # In id order: the round trip is one transaction that locks each document's row in
+        # turn, so two processes committing overlapping groups must lock them in the same
+        # order, or they deadlock (and both fall back to the locked path for a while).
+        hubs = sorted(hubs, key=lambda hub: hub.document_id)
         work = [(hub, hub.take_batch()) for hub in hubs]
         work = [(hub, batch) for hub, batch in work if batch]
         if not work:
             return
+        metrics.commit_group_documents.observe(len(work))
         caught_up: dict[int, list[dict]] = {}
         if not self.fast.available():
             await self._commit_locked(work, caught_up)

@@ -14,7 +14,6 @@ the "access changed" message itself was lost on the way.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import time
@@ -45,6 +44,7 @@ class Queued:
     pending: commit_module.PendingOperation
     conn_id: str
     arrived: float
+    timer: metrics.EditTimer | None = None  # only with REALTIME_TIMINGS
 
 
 class DocumentHub:
@@ -64,8 +64,9 @@ class DocumentHub:
         self.committing = False
         self.scheduled = False
         self.solo = 0  # commits to make one op at a time (after a failed batch)
-        self.publishing: asyncio.Task | None = None  # the latest publish, to chain the next
         self.awaiting_ack: dict[str, str] = {}  # client_op_id -> conn_id, in flight here
+        self.timers: dict[str, metrics.EditTimer] = {}  # client_op_id -> timer (timings on)
+        self.committed_here = 0  # the latest revision this process committed
         self.subscribed = False
 
     # --- joining and leaving ----------------------------------------------------------
@@ -81,7 +82,7 @@ class DocumentHub:
         if dropped:
             self.queue = [q for q in self.queue if q.conn_id != conn_id]
             for queued in dropped:
-                self.awaiting_ack.pop(queued.pending.client_op_id, None)
+                self._forget(queued.pending.client_op_id)
         self._reschedule()  # the others' edits may have waited on this socket's review
 
     def joined(self, handle: SocketHandle, revision: int, content: str | None = None) -> None:
@@ -163,6 +164,8 @@ class DocumentHub:
             self._advance_state()
         for handle in list(self.sockets.values()):
             self._send_revision(handle, rev, frame, text, origin)
+        if self.timers:
+            self.timers.pop(frame.get("client_op_id"), None)  # its socket left: not timed
 
     def _advance_state(self) -> None:
         """Brings the commit state up to the revisions this hub delivered (from its log).
@@ -196,13 +199,15 @@ class DocumentHub:
         if handle.waiting_acks:
             self._flush_waiting_acks(handle)
 
-    @staticmethod
-    def _send_one(handle: SocketHandle, rev: int, frame: dict, text: str, origin) -> None:
+    def _send_one(self, handle: SocketHandle, rev: int, frame: dict, text: str, origin) -> None:
         """An ack to the socket that sent the op, the edit frame to everyone else."""
         if handle.conn_id == origin:
             handle.send_text(
                 wire.dumps({"type": "ack", "client_op_id": frame["client_op_id"], "revision": rev})
             )
+            if self.timers and (timer := self.timers.pop(frame["client_op_id"], None)):
+                timer.acked = time.perf_counter()
+                handle.ack_timed(timer)
         else:
             handle.send_text(text)
         handle.delivered = rev
@@ -237,11 +242,20 @@ class DocumentHub:
             self._flush_waiting_acks(handle)
 
     # --- commits ------------------------------------------------------------------------
-    def submit(self, pending: commit_module.PendingOperation, conn_id: str) -> None:
+    def submit(
+        self,
+        pending: commit_module.PendingOperation,
+        conn_id: str,
+        timer: metrics.EditTimer | None = None,
+    ) -> None:
         # Known before the commit: whichever path delivers the revision first (this
         # commit, the bus, a fill from the log) then acks the sender instead of echoing.
         self.awaiting_ack[pending.client_op_id] = conn_id
-        self.queue.append(Queued(pending, conn_id, time.perf_counter()))
+        now = time.perf_counter()
+        if timer is not None:
+            timer.submitted = now
+            self.timers[pending.client_op_id] = timer
+        self.queue.append(Queued(pending, conn_id, now, timer))
         self._reschedule()
 
     def take_batch(self) -> list[Queued]:
@@ -251,6 +265,11 @@ class DocumentHub:
         self.solo = max(0, self.solo - 1)
         batch, self.queue = self.queue[:size], self.queue[size:]
         self.committing = bool(batch)
+        if self.timers:
+            now = time.perf_counter()
+            for queued in batch:
+                if queued.timer is not None:
+                    queued.timer.batched = now
         return batch
 
     def commit_failed(self, batch: list[Queued], exc: Exception, *, alone: bool) -> None:
@@ -268,7 +287,7 @@ class DocumentHub:
             self._reschedule()
             return
         for queued in batch:
-            self.awaiting_ack.pop(queued.pending.client_op_id, None)
+            self._forget(queued.pending.client_op_id)
             if missing:
                 self._send_error(queued, "not_found", "this document no longer exists")
             else:
@@ -307,20 +326,25 @@ class DocumentHub:
         for queued in self.queue:
             handle = self.sockets.get(queued.conn_id)
             if handle is None:
-                self.awaiting_ack.pop(queued.pending.client_op_id, None)
+                self._forget(queued.pending.client_op_id)
                 continue
             if handle.held is not None:
                 keep.append(queued)  # still being decided; restamped after that
                 continue
             if queued.pending.access != handle.stamp():
                 if not handle.can_edit:
-                    self.awaiting_ack.pop(queued.pending.client_op_id, None)
+                    self._forget(queued.pending.client_op_id)
                     self._send_error(queued, "forbidden", "you may no longer edit this document")
                     continue
                 queued.pending.access = handle.stamp()
             keep.append(queued)
         self.queue = keep
         self._reschedule()
+
+    def _forget(self, client_op_id: str) -> None:
+        """An edit of this process that will not be acked from here."""
+        self.awaiting_ack.pop(client_op_id, None)
+        self.timers.pop(client_op_id, None)
 
     def ready_to_commit(self) -> bool:
         """Edits wait while the rights of a socket here are being decided."""
@@ -344,8 +368,10 @@ class DocumentHub:
         committed, duplicates = [], []
         for queued, result in zip(batch, results, strict=True):
             metrics.operation_commit_seconds.observe(done - queued.arrived)
+            if queued.timer is not None:
+                queued.timer.committed = done
             if result.error is not None:
-                self.awaiting_ack.pop(result.client_op_id, None)
+                self._forget(result.client_op_id)
                 self._send_error(queued, result.error.code, result.error.message)
             elif result.duplicate:
                 duplicates.append((queued, result))
@@ -359,27 +385,23 @@ class DocumentHub:
         fresh = {frame["client_op_id"] for frame in committed}
         for queued, result in duplicates:
             if result.client_op_id not in fresh:
-                self.awaiting_ack.pop(result.client_op_id, None)
+                self._forget(result.client_op_id)
             handle = self.sockets.get(queued.conn_id)
             if handle is not None:
                 self.ack_duplicate(handle, result.client_op_id, result.revision)
         self._reschedule()
         if committed:
             self._publish(committed)
+            self.committed_here = committed[-1]["revision"]
             self.registry.revisions_committed(self.document_id, committed[0]["revision"])
 
     def _publish(self, frames: list[dict]) -> None:
-        """Publishes in commit order without holding up the committer meanwhile."""
-        previous = self.publishing
-
-        async def publish() -> None:
-            if previous is not None:
-                await asyncio.shield(previous)
-            await self.registry.bus.publish(
-                wire.DOCUMENT, self.document_id, {"k": "ops", "frames": frames}
-            )
-
-        self.publishing = self.registry.loop.create_task(publish())
+        """Publishes in commit order without holding up the committer meanwhile (the bus
+        sends what a committer round queued in one pipeline, in order)."""
+        message: dict = {"k": "ops", "frames": frames}
+        if self.registry.timings:
+            message["t"] = time.time()  # wall clock: comparable in another process
+        self.registry.bus.publish_soon(wire.DOCUMENT, self.document_id, message)
 
     def _reschedule(self) -> None:
         if self.queue and not self.scheduled and not self.committing and self.ready_to_commit():

@@ -18,6 +18,7 @@ import time
 
 from django.conf import settings
 
+from config import metrics
 from config.drain import wait_until
 
 from .. import revisions, selectors
@@ -38,6 +39,7 @@ WATCHDOG_SECONDS = 1.0
 DB_CHECK_SECONDS = 3.0
 HOOK_CATCH_UP_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 5.0  # per background task, once cancelled
+LAG_PROBE_SECONDS = 0.05  # how often the loop's lag is sampled (timings on)
 
 
 class Registry:
@@ -65,6 +67,9 @@ class Registry:
         self.topics = Topics(self)
         self.hook_documents: dict[int, int] = {}  # document -> first revision to deliver
         self.hook_task: asyncio.Task | None = None
+        self.hook_left: set[int] = set()  # documents whose last delivery was left to another
+        # Stage timings of edits, loop lag, bus transit (config/metrics.py; off by default).
+        self.timings: bool = settings.REALTIME_TIMINGS
 
     @classmethod
     def current(cls) -> Registry:
@@ -91,6 +96,8 @@ class Registry:
         await self.bus.start()
         self.tasks.append(asyncio.create_task(self.committer.run(), name="committer"))
         self.tasks.append(asyncio.create_task(self._watchdog(), name="hub-watchdog"))
+        if self.timings:
+            self.tasks.append(asyncio.create_task(self._lag_probe(), name="loop-lag-probe"))
 
     async def stop(self) -> None:
         process.withdraw(self)
@@ -129,14 +136,12 @@ class Registry:
             return not busy and not self.committer.background
 
         settled = await wait_until(idle, deadline)
-        publishing = {
-            hub.publishing
-            for hub in self.hubs.values()
-            if hub.publishing is not None and not hub.publishing.done()
-        }
-        if publishing:
-            await asyncio.wait(publishing, timeout=max(0.0, deadline - time.monotonic()))
-        return settled and all(task.done() for task in publishing)
+        try:
+            async with asyncio.timeout_at(self.loop.time() + max(0.0, deadline - time.monotonic())):
+                await self.bus.flushed()
+        except TimeoutError:
+            return False
+        return settled
 
     # --- sockets -------------------------------------------------------------------------
     async def connect(self, handle: SocketHandle, *, user_since: int | None = None):
@@ -239,6 +244,7 @@ class Registry:
             return
         if self.hubs.get(hub.document_id) is hub:
             del self.hubs[hub.document_id]
+            self.hook_left.discard(hub.document_id)
             hub.subscribed = False
             await self.bus.unsubscribe(wire.DOCUMENT, hub.document_id)
 
@@ -259,6 +265,8 @@ class Registry:
             elif hub is None:
                 return
             elif k == "ops":
+                if self.timings and isinstance(message.get("t"), float):
+                    metrics.bus_transit_seconds.observe(max(0.0, time.time() - message["t"]))
                 hub.receive(message.get("frames") or [])
             elif k == "relay":
                 hub.relay(message["frame"], exclude=message.get("exclude"))
@@ -272,7 +280,7 @@ class Registry:
         hub = self.hubs.get(document_id)
         if hub is not None:
             hub.relay(frame, exclude=exclude)
-        await self.bus.publish(
+        self.bus.publish_soon(
             wire.DOCUMENT, document_id, {"k": "relay", "frame": frame, "exclude": exclude}
         )
 
@@ -351,10 +359,42 @@ class Registry:
         await asyncio.sleep(settings.HOOK_DELAY_SECONDS)
         while self.hook_documents:
             document_id, first = self.hook_documents.popitem()
+            if self._leave_to_later_committer(document_id):
+                metrics.hook_deliveries.labels("left").inc()
+                continue
+            metrics.hook_deliveries.labels("delivered").inc()
             try:
                 await run_db(revisions.deliver, document_id=document_id, first_revision=first)
             except Exception:  # the catch-up pass delivers what this missed
                 logger.exception("post-commit hook for document %s failed", document_id)
+
+    def _leave_to_later_committer(self, document_id: int) -> bool:
+        """True: skip this delivery, another process (or a REST edit) committed the
+        document after this process last did.
+
+        Whoever committed the latest revision delivers it, after its own gathering, and a
+        delivery hands the receivers everything up to then, this process's revisions too:
+        on a document edited through two processes, one delivery instead of two queuing on
+        the same cursors. Never twice in a row, so that two processes taking turns cannot
+        keep leaving it to each other; and if the other process dies first, the catch-up
+        passes (the watchdogs', Celery beat's) deliver.
+        """
+        hub = self.hubs.get(document_id)
+        if document_id in self.hook_left or hub is None or hub.revision is None:
+            self.hook_left.discard(document_id)
+            return False
+        if hub.revision <= hub.committed_here:
+            return False
+        self.hook_left.add(document_id)
+        return True
+
+    async def _lag_probe(self) -> None:
+        """How late the loop wakes a timer: the wait any frame or commit sees before it
+        even starts (timings on)."""
+        while True:
+            expected = time.perf_counter() + LAG_PROBE_SECONDS
+            await asyncio.sleep(LAG_PROBE_SECONDS)
+            metrics.event_loop_lag_seconds.observe(max(0.0, time.perf_counter() - expected))
 
     # --- the watchdog ------------------------------------------------------------------------
     async def _watchdog(self) -> None:

@@ -15,6 +15,7 @@ from . import wire
 
 if TYPE_CHECKING:
     from accounts.credentials import Credential
+    from config.metrics import EditTimer
 
 HELD_LIMIT = 20_000  # frames kept back while rights are decided (the database is slow)
 CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later"
@@ -28,6 +29,9 @@ class SocketOwner(Protocol):
 
     def revoke(self, frame: dict, close_code: int) -> None:
         """Sends `frame` (past any hold), then closes the socket with `close_code`."""
+
+    def ack_timed(self, timer: EditTimer) -> None:
+        """The ack just queued is timed (REALTIME_TIMINGS): observe it once written."""
 
 
 @dataclass(eq=False)
@@ -76,6 +80,12 @@ class SocketHandle:
         """For frames about the review itself, which must come before what it held."""
         if not self.gone:
             self.owner.send_text(text)
+
+    def ack_timed(self, timer: EditTimer) -> None:
+        """Hands the timer of the ack just sent to the socket, which observes it once the
+        ack is on the wire (a held ack is not timed: the wait is the review's)."""
+        if not self.gone and self.held is None:
+            self.owner.ack_timed(timer)
 
     def hold(self) -> None:
         if self.held is None:
