@@ -301,9 +301,10 @@ def deliver_pending(*, document_ids: list[int] | None = None, limit: int = 1000)
     """Catch-up pass: delivers wherever a receiver's cursor is behind its document.
 
     Documents a receiver has no cursor on yet get one (at the current revision for
-    "now" receivers), so later revisions are never missed.
+    "now" receivers), so later revisions are never missed. Each lagging document gets one
+    delivery to all its receivers (`deliver`), not one per receiver.
     """
-    total = 0
+    lagging_ids: set[int] = set()
     for receiver_ in receivers():
         lagging = Document.objects.annotate(
             seen=Subquery(
@@ -314,13 +315,13 @@ def deliver_pending(*, document_ids: list[int] | None = None, limit: int = 1000)
         ).filter(Q(seen__isnull=True) | Q(seen__lt=F("revision")))
         if document_ids is not None:
             lagging = lagging.filter(pk__in=document_ids)
-        for document_id in lagging.values_list("pk", flat=True)[:limit]:
-            try:
-                total += _deliver_one(receiver_, document_id, None)
-            except Exception:  # retried by the next pass
-                logger.exception(
-                    "revision receiver %s failed on document %s", receiver_.name, document_id
-                )
+        lagging_ids.update(lagging.values_list("pk", flat=True)[:limit])
+    total = 0
+    for document_id in sorted(lagging_ids)[:limit]:
+        try:
+            total += deliver(document_id=document_id)
+        except Exception:  # retried by the next pass
+            logger.exception("revision hook catch-up failed on document %s", document_id)
     return total
 
 

@@ -495,8 +495,10 @@ class Registry:
             await run_db(session_services.session_touch, connection_ids=session_conns)
 
     async def _hooks_catch_up(self) -> None:
-        if self.hubs and revisions.has_receivers():
-            await run_db(revisions.deliver_pending, document_ids=list(self.hubs))
+        # Documents waiting for this process's own delivery are not behind: left out.
+        behind = [d for d in self.hubs if d not in self.hook_documents]
+        if behind and revisions.has_receivers():
+            await run_db(revisions.deliver_pending, document_ids=behind)
 
 
 def _frames_between(document_id: int, after: int, upto: int) -> tuple[list[dict], int]:
